@@ -1,0 +1,1 @@
+"""Storage, versions, deduplication and export of the article corpus."""

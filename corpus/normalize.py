@@ -1,0 +1,29 @@
+"""Text normalisation for hashing and comparison, and the content hash itself."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+    }
+)  # fmt: skip
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Case-folded NFKC text with one kind of quote and dash and single spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 (hex) of the normalised text: equal for texts that differ only in form."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()

@@ -1,0 +1,111 @@
+"""Run summaries: counts accumulated batch by batch, rendered for the terminal and the UI."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from corpus.store import SaveResult
+from extractors import InputFailure
+
+FAILURE_LIST_LIMIT = 200
+
+
+@dataclass
+class RunSummary:
+    """What one run did. `inputs` counts every document seen, failed or not."""
+
+    inputs: int = 0
+    new: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    failures: int = 0
+    languages: Counter = field(default_factory=Counter)
+    failure_reasons: Counter = field(default_factory=Counter)
+    failure_samples: list[dict[str, str]] = field(default_factory=list)
+    extra: Counter = field(default_factory=Counter)
+
+    def add_saved(self, results: list[SaveResult]) -> None:
+        for result in results:
+            self.inputs += 1
+            if result.status == "new":
+                self.new += 1
+            elif result.status == "new_version":
+                self.new_versions += 1
+            else:
+                self.unchanged += 1
+            if result.status != "unchanged" and result.duplicate_of:
+                if result.similarity is not None and result.similarity < 1.0:
+                    self.near_duplicates += 1
+                else:
+                    self.duplicates += 1
+            self.languages[result.language or "unknown"] += 1
+
+    def add_failures(self, failures: list[InputFailure], *, counted_as_input: bool = True) -> None:
+        for failure in failures:
+            self.inputs += counted_as_input
+            self.failures += 1
+            self.failure_reasons[f"{failure.stage}: {failure.reason}"] += 1
+            if len(self.failure_samples) < FAILURE_LIST_LIMIT:
+                self.failure_samples.append(
+                    {"source": failure.source, "stage": failure.stage, "reason": failure.reason}
+                )
+
+    def counts(self) -> dict[str, Any]:
+        """Plain counts, as stored with the run and returned by the flow."""
+        return {
+            "imported": self.inputs,
+            "new": self.new,
+            "new_versions": self.new_versions,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "near_duplicates": self.near_duplicates,
+            "failures": self.failures,
+            "languages": dict(sorted(self.languages.items())),
+            "failures_by_reason": dict(self.failure_reasons.most_common()),
+            **dict(self.extra),
+        }
+
+
+def summary_rows(counts: dict[str, Any]) -> list[dict[str, Any]]:
+    """One `{metric, value}` row per count, languages and failure reasons spelled out."""
+    rows = []
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            text = ", ".join(f"{k}={v}" for k, v in value.items()) or "-"
+            rows.append({"metric": key, "value": text})
+        else:
+            rows.append({"metric": key, "value": value})
+    return rows
+
+
+def render_table(counts: dict[str, Any]) -> str:
+    """The counts as an aligned two-column text table."""
+    rows = summary_rows({k: v for k, v in counts.items() if k != "failures_by_reason"})
+    width = max(len(row["metric"]) for row in rows)
+    lines = [f"{'metric'.ljust(width)}  value", f"{'-' * width}  -----"]
+    lines += [f"{row['metric'].replace('_', ' ').ljust(width)}  {row['value']}" for row in rows]
+    reasons = counts.get("failures_by_reason") or {}
+    if reasons:
+        lines.append("")
+        lines.append("failures by reason:")
+        lines += [f"  {count:>5}  {reason}" for reason, count in reasons.items()]
+    return "\n".join(lines)
+
+
+def failures_markdown(samples: list[dict[str, str]], total: int) -> str:
+    """A markdown list of failures (the first FAILURE_LIST_LIMIT), for a Prefect artifact."""
+    if not samples:
+        return "No failures in this run."
+    lines = [f"# {total} failure(s)", "", "| source | stage | reason |", "|---|---|---|"]
+    for item in samples:
+        cells = [
+            item[k].replace("|", "\\|").replace("\n", " ") for k in ("source", "stage", "reason")
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    if total > len(samples):
+        lines.append(f"\n… and {total - len(samples)} more (see `newscorpus runs`).")
+    return "\n".join(lines)

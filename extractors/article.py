@@ -1,0 +1,51 @@
+"""The data that crosses the extractor boundary: a raw document in, a clean article out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+DocumentKind = Literal["html", "text"]
+
+
+class ExtractionError(Exception):
+    """A document could not be turned into an article; the message is the recorded reason."""
+
+    def __init__(self, reason: str, stage: str = "extract") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.stage = stage
+
+
+@dataclass
+class Document:
+    """Raw input: bytes (or already-decoded text) plus what is known about where it came from.
+
+    `source` is the path as given (`dir/a.html`, `feed.jsonl:3`) or the fetched URL; `url` is the
+    article's own URL when known; `charset` is a declared encoding (HTTP header) if any.
+    """
+
+    source: str
+    kind: DocumentKind
+    payload: bytes | str
+    url: str | None = None
+    charset: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Article:
+    """A clean article: title and body paragraphs joined by newlines, plus metadata."""
+
+    title: str | None
+    text: str
+    language: str | None = None
+    published: str | None = None
+    authors: list[str] = field(default_factory=list)
+    site: str | None = None
+    url: str | None = None
+    extractor: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,82 @@
+"""Bytes to text: honour byte-order marks and declared charsets, detect the rest, refuse binary."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+from extractors.article import ExtractionError
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-.]+)""")
+# Control bytes that never appear in text; a few of them mark a file as binary.
+_BINARY_BYTES = bytes(range(0, 9)) + bytes(range(14, 27)) + bytes(range(28, 32))
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+    # Pages that say latin-1 are windows-1252 in practice (as browsers assume).
+    return "cp1252" if codec in {"latin-1", "iso8859-1", "ascii"} else codec
+
+
+def looks_binary(data: bytes) -> bool:
+    """True when the first 8 KiB hold NUL bytes or many other control bytes."""
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    controls = sum(head.count(bytes([b])) for b in _BINARY_BYTES)
+    return controls / len(head) > 0.05
+
+
+def declared_html_charset(data: bytes) -> str | None:
+    """The charset a page declares in `<meta>` or its XML prolog, if it names a known codec."""
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    return _codec(match.group(1).decode("ascii", "ignore")) if match else None
+
+
+def _detect(data: bytes) -> str:
+    best = from_bytes(data[:200_000]).best()
+    if best is None:
+        raise ExtractionError("cannot determine the text encoding (binary or corrupt input)")
+    return str(best)
+
+
+def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False) -> str:
+    """Decode `data`: BOM, then the declared charset (HTTP header), then the page's own
+    declaration, then strict UTF-8, then statistical detection."""
+    if not data:
+        raise ExtractionError("empty input")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    if looks_binary(data):
+        raise ExtractionError("binary content, not text or HTML")
+    for codec in (_codec(declared), declared_html_charset(data) if html else None):
+        if codec:
+            try:
+                return data.decode(codec)
+            except (UnicodeDecodeError, LookupError):
+                continue  # a wrong declaration: fall through to detection
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _detect(data)

@@ -1,0 +1,98 @@
+"""Document → Article: decode, extract (HTML or plain text), fill metadata, detect language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from extractors.article import Article, Document, ExtractionError
+from extractors.encoding import decode_bytes
+from extractors.html import extract_html
+from extractors.inputs import InputFailure
+from extractors.language import detect_language
+from extractors.text import extract_text
+
+
+@dataclass(frozen=True)
+class ExtractionConfig:
+    """Limits and language settings (`[extraction]` and `[language]` in the config)."""
+
+    max_input_bytes: int = 20_000_000
+    min_text_chars: int = 1
+    language_seed: int = 0
+    language_min_chars: int = 20
+
+    @classmethod
+    def from_settings(cls, settings) -> ExtractionConfig:
+        extraction, language = settings.section("extraction"), settings.section("language")
+        return cls(
+            max_input_bytes=int(extraction.get("max_input_bytes", cls.max_input_bytes)),
+            min_text_chars=int(extraction.get("min_text_chars", cls.min_text_chars)),
+            language_seed=int(language.get("seed", cls.language_seed)),
+            language_min_chars=int(language.get("min_chars", cls.language_min_chars)),
+        )
+
+
+@dataclass
+class Extracted:
+    """A document's clean article, with the document's source and URL (its bytes dropped)."""
+
+    source: str
+    url: str | None
+    article: Article
+
+
+def _decoded(doc: Document, config: ExtractionConfig) -> str:
+    if isinstance(doc.payload, str):
+        return doc.payload
+    if len(doc.payload) > config.max_input_bytes:
+        raise ExtractionError(f"input is over the {config.max_input_bytes}-byte limit", "read")
+    return decode_bytes(doc.payload, doc.charset, html=doc.kind == "html")
+
+
+def _apply_supplied_metadata(article: Article, doc: Document) -> None:
+    """Fields a JSON Lines record or a feed entry supplies fill what extraction left empty."""
+    meta = doc.metadata
+    article.title = article.title or meta.get("title")
+    article.published = article.published or meta.get("published")
+    article.site = article.site or meta.get("site")
+    if not article.authors and isinstance(meta.get("authors"), list):
+        article.authors = [str(name) for name in meta["authors"]]
+
+
+def extract_document(doc: Document, config: ExtractionConfig | None = None) -> Article:
+    """The clean article in `doc`; raises ExtractionError with the reason when there is none."""
+    config = config or ExtractionConfig()
+    text = _decoded(doc, config)
+    if not text.strip():
+        raise ExtractionError("empty input")
+    if doc.kind == "html":
+        article = extract_html(text, url=doc.url)
+    else:
+        article = extract_text(text, url=doc.url)
+    article.url = doc.url or article.url
+    _apply_supplied_metadata(article, doc)
+    if len(article.text) < config.min_text_chars:
+        raise ExtractionError(f"clean text is shorter than {config.min_text_chars} characters")
+    article.language = detect_language(
+        article.text, seed=config.language_seed, min_chars=config.language_min_chars
+    )
+    return article
+
+
+def extract_many(
+    docs: Iterable[Document | InputFailure], config: ExtractionConfig | None = None
+) -> list[Extracted | InputFailure]:
+    """Extract each document; a failure becomes an InputFailure in place and the rest go on."""
+    results: list[Extracted | InputFailure] = []
+    for doc in docs:
+        if isinstance(doc, InputFailure):
+            results.append(doc)
+            continue
+        try:
+            results.append(Extracted(doc.source, doc.url, extract_document(doc, config)))
+        except ExtractionError as exc:
+            results.append(InputFailure(doc.source, exc.reason, exc.stage))
+        except Exception as exc:  # noqa: BLE001 - one broken page never fails the batch
+            results.append(InputFailure(doc.source, f"{type(exc).__name__}: {exc}", "extract"))
+    return results

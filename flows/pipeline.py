@@ -1,0 +1,101 @@
+"""The shared ingestion pipeline every flow runs: extract → dedup and store → report.
+
+Work is batched: one Prefect task per batch of documents, never one per article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from corpus.report import RunSummary, failures_markdown, summary_rows
+from corpus.store import CorpusStore, SaveResult, open_store
+from extractors import (
+    Document,
+    Extracted,
+    ExtractionConfig,
+    InputFailure,
+    extract_many,
+)
+from newscorpus.settings import Settings
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE)
+def extract_batch(
+    documents: list[Document | InputFailure], config: ExtractionConfig
+) -> list[Extracted | InputFailure]:
+    """Clean articles for a batch of documents; failures stay in place with their reason."""
+    return extract_many(documents, config)
+
+
+@task(name="store-batch", cache_policy=NO_CACHE)
+def store_batch(
+    store: CorpusStore, run_id: str, results: list[Extracted | InputFailure]
+) -> tuple[list[SaveResult], list[InputFailure]]:
+    """Deduplicate and store the extracted articles; record every failure with the run."""
+    extracted = [item for item in results if isinstance(item, Extracted)]
+    failures = [item for item in results if isinstance(item, InputFailure)]
+    saved, store_failures = store.save_batch(run_id, extracted)
+    failures += store_failures
+    store.record_failures(run_id, failures)
+    return saved, failures
+
+
+@task(name="publish-report", cache_policy=NO_CACHE)
+def publish_report(flow_name: str, run_id: str, summary: RunSummary) -> None:
+    """Table and markdown artifacts so the Prefect UI shows what the run did."""
+    key = flow_name.replace("_", "-")
+    counts = summary.counts()
+    create_table_artifact(
+        key=f"{key}-counts",
+        table=summary_rows(counts),
+        description=f"newscorpus run {run_id}: counts",
+    )
+    create_markdown_artifact(
+        key=f"{key}-failures",
+        markdown=failures_markdown(summary.failure_samples, summary.failures),
+        description=f"newscorpus run {run_id}: failures",
+    )
+
+
+def run_pipeline(
+    flow_name: str,
+    documents: Iterable[Document | InputFailure],
+    settings: Settings,
+    database_url: str,
+    parameters: dict[str, Any],
+    summary: RunSummary | None = None,
+) -> dict[str, Any]:
+    """Extract, store and report `documents` in batches as one recorded run; returns counts."""
+    logger = get_run_logger()
+    store = open_store(database_url)
+    run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
+    summary = summary or RunSummary()
+    config = ExtractionConfig.from_settings(settings)
+    batch_size = int(settings.get("pipeline", "batch_size", 64))
+    try:
+        for number, batch in enumerate(batched(documents, batch_size), start=1):
+            results = extract_batch(batch, config)
+            saved, failures = store_batch(store, run_id, results)
+            summary.add_saved(saved)
+            summary.add_failures(failures)
+            logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
+    except BaseException:
+        store.finish_run(run_id, "failed", summary.counts())
+        raise
+    counts = summary.counts()
+    store.finish_run(run_id, "completed", counts)
+    publish_report(flow_name, run_id, summary)
+    return {"run_id": run_id, **counts}

@@ -1,0 +1,173 @@
+"""The `newscorpus` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from typing import Any
+
+from newscorpus.settings import DEFAULT_CONFIG_PATH, SettingsError, load_settings
+
+EXIT_RUN_FAILED = 2
+
+
+class CommandError(Exception):
+    """The command could not proceed; the message is printed and the exit status is 2."""
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    return args.db or load_settings(args.config).database_url
+
+
+def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
+    counts = flow_call()
+    from corpus.report import render_table
+
+    print(f"run {counts.pop('run_id')}")
+    print(render_table(counts))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from newscorpus.prefect_env import configure_prefect_environment
+
+    configure_prefect_environment()
+    from flows.import_files import import_files
+
+    url, config = _database_url(args), args.config
+    return _run_flow(lambda: import_files(list(args.paths), database_url=url, config_path=config))
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from extractors import ExtractionConfig, InputFailure, extract_many, iter_documents
+
+    config = ExtractionConfig.from_settings(load_settings(args.config))
+    for given in args.paths:
+        for result in extract_many(iter_documents([given], config.max_input_bytes), config):
+            if isinstance(result, InputFailure):
+                record = {"source": result.source, "error": result.reason}
+            else:
+                article = result.article
+                record = {
+                    "source": result.source,
+                    "title": article.title,
+                    "text": article.text,
+                    "language": article.language,
+                    "published": article.published,
+                    "authors": article.authors,
+                    "site": article.site,
+                    "url": article.url,
+                    "extractor": article.extractor,
+                }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from corpus.export import export_jsonl
+    from corpus.store import open_store
+
+    store = open_store(_database_url(args))
+    target = open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout)  # noqa: SIM115
+    with target as out:
+        count = export_jsonl(store, out, canonical_only=args.canonical_only)
+    if args.out:
+        print(f"exported {count} articles to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from corpus.store import open_store
+
+    store = open_store(_database_url(args))
+    runs = store.recent_runs(args.limit)
+    if args.json:
+        for run in runs:
+            run["failures"] = store.run_failures(run["id"])
+            print(json.dumps(run, ensure_ascii=False))
+        return 0
+    if not runs:
+        print("no runs yet")
+        return 0
+    header = (
+        f"{'started (UTC)':19}  {'flow':14}  {'status':9}  imported  new  vers  same  dups  fail"
+    )
+    print(header)
+    print("-" * len(header))
+    for run in runs:
+        c = run["counts"]
+        dups = c.get("duplicates", 0) + c.get("near_duplicates", 0)
+        print(
+            f"{run['started_at'][:19]:19}  {run['flow'][:14]:14}  {run['status']:9}  "
+            f"{c.get('imported', 0):>8}  {c.get('new', 0):>3}  {c.get('new_versions', 0):>4}  "
+            f"{c.get('unchanged', 0):>4}  {dups:>4}  {c.get('failures', 0):>4}"
+        )
+        for failure in store.run_failures(run["id"])[: args.failures]:
+            print(f"    ! {failure['source']} [{failure['stage']}] {failure['reason']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newscorpus",
+        description="Ingest news articles, strip boilerplate, deduplicate, keep every version.",
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("NEWSCORPUS_DATABASE_URL"),
+        help="SQLAlchemy database URL (env NEWSCORPUS_DATABASE_URL; "
+        "default from the config: sqlite:///./data/newscorpus.db)",
+    )
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("NEWSCORPUS_CONFIG"),
+        help=f"config file (env NEWSCORPUS_CONFIG; default {DEFAULT_CONFIG_PATH})",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("import", help="import .html/.htm(.gz), .txt and .jsonl files")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
+    p.set_defaults(handler=cmd_import)
+
+    p = commands.add_parser("extract", help="print clean articles as JSON lines; stores nothing")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(handler=cmd_extract)
+
+    p = commands.add_parser("export", help="stream the latest version of every article")
+    p.add_argument("--format", choices=["jsonl"], default="jsonl")
+    p.add_argument("--out", help="output file (default: standard output)")
+    p.add_argument("--canonical-only", action="store_true", help="leave out duplicates")
+    p.set_defaults(handler=cmd_export)
+
+    p = commands.add_parser("runs", help="recent ingestion runs with counts and failures")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--failures", type=int, default=5, help="failures shown per run")
+    p.add_argument("--json", action="store_true", help="one JSON object per run")
+    p.set_defaults(handler=cmd_runs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (CommandError, SettingsError) as exc:
+        print(f"newscorpus: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            print(f"newscorpus: database error: {exc}", file=sys.stderr)
+            return EXIT_RUN_FAILED
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
