@@ -30,9 +30,13 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
 
 
+def is_web_url(url: str | None) -> bool:
+    return bool(url) and urlsplit(url).scheme.lower() in {"http", "https"}
+
+
 def article_key(source: str, url: str | None) -> str:
     """`url:<canonical url>` when the article has a URL, else `file:<absolute source path>`."""
-    if url and urlsplit(url).scheme in {"http", "https"}:
+    if is_web_url(url):
         return "url:" + canonical_url(url)
     return "file:" + os.path.abspath(source)
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.dedup import ExactDeduplicator
-from corpus.identity import article_id, article_key
+from corpus.identity import article_id, article_key, canonical_url, is_web_url
 from corpus.migrate import upgrade
 from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
@@ -42,6 +42,10 @@ class SaveResult:
     similarity: float | None = None
 
 
+class StoreError(Exception):
+    """The corpus database cannot be opened or created; the message says why."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -56,7 +60,11 @@ def create_db_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the database folder {folder}: {exc}") from exc
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -146,6 +154,7 @@ class CorpusStore:
     def _save_one(self, session: Session, run_id: str, item: Extracted) -> SaveResult:
         key = article_key(item.source, item.url)
         ident = article_id(key)
+        web_url = canonical_url(item.url) if is_web_url(item.url) else None
         article = session.get(Article, ident)
         digest = content_hash(item.article.text)
         language = item.article.language
@@ -160,9 +169,7 @@ class CorpusStore:
                 return SaveResult(item.source, ident, latest.version, "unchanged", language)
         source = self._source(session, item.source[:2048])
         if article is None:
-            article = Article(
-                id=ident, key=key, url=item.url, source_id=source.id, latest_version=0
-            )
+            article = Article(id=ident, key=key, url=web_url, source_id=source.id, latest_version=0)
             session.add(article)
             session.flush()
         art = item.article
@@ -177,7 +184,7 @@ class CorpusStore:
             published=art.published,
             authors=list(art.authors),
             site=art.site,
-            url=art.url,
+            url=web_url or art.url,
             content_hash=digest,
             extractor=art.extractor,
         )

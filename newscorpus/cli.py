@@ -163,7 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError
 
-        if isinstance(exc, SQLAlchemyError):
+        from corpus.store import StoreError
+
+        if isinstance(exc, SQLAlchemyError | StoreError):
             print(f"newscorpus: database error: {exc}", file=sys.stderr)
             return EXIT_RUN_FAILED
         raise

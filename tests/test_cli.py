@@ -1,0 +1,99 @@
+"""The `newscorpus` command line as a user runs it: real subprocesses, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.inputs import write_binary, write_cp1251_page
+
+EXTRACT_FIELDS = {
+    "source", "title", "text", "language", "published", "authors", "site", "url", "extractor",
+}  # fmt: skip
+
+
+def newscorpus(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""):
+    return subprocess.run(
+        [sys.executable, "-m", "newscorpus.cli", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_extract_prints_one_json_line_per_input_and_survives_bad_files(
+    seeds: Path, tmp_path: Path
+) -> None:
+    write_binary(seeds / "binary.html")
+    write_cp1251_page(seeds / "page.html")
+    missing = str(tmp_path / "missing.txt")
+
+    result = newscorpus("extract", str(seeds), missing, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 5 + 2 + 1
+    errors = {Path(r["source"]).name: r["error"] for r in records if "error" in r}
+    assert set(errors) == {"binary.html", "missing.txt"}
+    assert "no such file" in errors["missing.txt"]
+    articles = [r for r in records if "error" not in r]
+    for record in articles:
+        assert set(record) == EXTRACT_FIELDS
+        assert record["title"] and record["text"]
+    page = next(r for r in articles if r["source"].endswith("page.html"))
+    assert page["language"] == "ru"
+    assert not (tmp_path / "data").exists(), "extract must not store anything"
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_import_reports_to_the_prefect_api_it_is_given(seeds: Path, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    api_url = PREFECT_API_URL.value()
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {"PREFECT_API_URL": api_url, "NEWSCORPUS_DATABASE_URL": db}
+
+    first = newscorpus("import", str(seeds), cwd=tmp_path, env=env)
+    second = newscorpus("import", str(seeds), cwd=tmp_path, env=env)
+
+    assert first.returncode == 0, first.stderr
+    assert "new              5" in first.stdout
+    assert "unchanged        5" in second.stdout
+    exported = newscorpus("--db", db, "export", "--out", str(tmp_path / "out.jsonl"), cwd=tmp_path)
+    assert exported.returncode == 0
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 5
+    runs = newscorpus("--db", db, "runs", "--json", cwd=tmp_path)
+    flow_run_ids = [json.loads(line)["prefect_flow_run_id"] for line in runs.stdout.splitlines()]
+    assert len(flow_run_ids) == 2
+    with get_client(sync_client=True) as client:
+        for flow_run_id in flow_run_ids:
+            flow_run = client.read_flow_run(flow_run_id)
+            assert flow_run.state.is_completed()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("command", [["import", "articles"], ["runs"], ["export"]])
+def test_an_unusable_database_exits_2(command: list[str], seeds: Path, tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    env = {"PREFECT_API_URL": PREFECT_API_URL.value()}
+    result = newscorpus("--db", f"sqlite:///{blocker}/x.db", *command, cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "cannot create the database folder" in result.stderr
+
+
+def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = newscorpus("--config", str(tmp_path / "nope.toml"), "runs", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr

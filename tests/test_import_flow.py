@@ -1,0 +1,147 @@
+"""The `import_files` flow end to end: real Prefect runs into a real SQLite corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corpus.export import export_jsonl
+from corpus.store import EXPORT_FIELDS, open_store
+from flows.import_files import import_files
+from tests.inputs import (
+    CYRILLIC_SENTENCE,
+    write_binary,
+    write_cp1251_page,
+    write_truncated_page,
+)
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def exported(db_url: str, canonical_only: bool = False) -> list[dict]:
+    lines: list[str] = []
+
+    class Sink:
+        def write(self, chunk: str) -> None:
+            lines.append(chunk)
+
+    export_jsonl(open_store(db_url), Sink(), canonical_only=canonical_only)
+    return [json.loads(line) for line in "".join(lines).splitlines()]
+
+
+def test_fresh_import_stores_every_sample(seeds: Path, db_url: str) -> None:
+    counts = import_files([str(seeds)], database_url=db_url)
+
+    assert counts["imported"] == 5
+    assert counts["new"] == 5
+    assert counts["failures"] == 0
+    assert counts["languages"] == {"en": 5}
+    records = exported(db_url)
+    assert len(records) == 5
+    for record in records:
+        assert set(record) == set(EXPORT_FIELDS)
+        assert record["title"] and len(record["text"]) > 500
+        assert record["version"] == 1
+        assert record["duplicate_of"] is None
+        assert record["cluster_id"]
+    assert {Path(r["source"]).name for r in records} == {p.name for p in seeds.iterdir()}
+
+
+def test_reimport_adds_nothing(seeds: Path, db_url: str) -> None:
+    import_files([str(seeds)], database_url=db_url)
+    before = exported(db_url)
+
+    counts = import_files([str(seeds)], database_url=db_url)
+
+    assert (counts["new"], counts["new_versions"], counts["unchanged"]) == (0, 0, 5)
+    assert exported(db_url) == before
+    runs = open_store(db_url).recent_runs()
+    assert [run["status"] for run in runs] == ["completed", "completed"]
+
+
+def test_changed_file_adds_version_two_and_keeps_version_one(seeds: Path, db_url: str) -> None:
+    import_files([str(seeds)], database_url=db_url)
+    target = sorted(seeds.iterdir())[0]
+    original = target.read_text(encoding="utf-8")
+    added = "An editor's correction was appended to this article after publication today."
+    target.write_text(original + "\n\n" + added + "\n", encoding="utf-8")
+
+    counts = import_files([str(seeds)], database_url=db_url)
+
+    assert (counts["new"], counts["new_versions"], counts["unchanged"]) == (0, 1, 4)
+    store = open_store(db_url)
+    changed = next(r for r in exported(db_url) if Path(r["source"]).name == target.name)
+    versions = store.article_versions(changed["id"])
+    assert [v["version"] for v in versions] == [1, 2]
+    assert added not in versions[0]["text"]
+    assert added in versions[1]["text"]
+    assert changed["version"] == 2
+
+
+def test_bad_inputs_are_recorded_and_the_run_completes(seeds: Path, db_url: str) -> None:
+    write_binary(seeds / "binary.html")
+    (seeds / "empty.txt").write_bytes(b"")
+    write_cp1251_page(seeds / "cp1251.html")
+    write_cp1251_page(seeds / "cp1251-undeclared.html", declare=False)
+    write_truncated_page(seeds / "truncated.html")
+    (seeds / "broken.jsonl").write_text('{"url": "https://example.org/a", "html": ""}\nnot json\n')
+
+    counts = import_files([str(seeds)], database_url=db_url)
+
+    assert counts["new"] == 5 + 3  # the samples, both cp1251 pages, the truncated page
+    assert counts["failures"] == 4
+    store = open_store(db_url)
+    failures = {Path(f["source"]).name: f for f in store.run_failures(store.recent_runs()[0]["id"])}
+    assert "binary" in failures["binary.html"]["reason"]
+    assert "empty" in failures["empty.txt"]["reason"]
+    assert "neither" in failures["broken.jsonl:1"]["reason"]
+    assert "JSON" in failures["broken.jsonl:2"]["reason"]
+    by_name = {Path(r["source"]).name: r for r in exported(db_url)}
+    for name in ("cp1251.html", "cp1251-undeclared.html"):
+        assert CYRILLIC_SENTENCE in by_name[name]["text"]
+        assert by_name[name]["language"] == "ru"
+    assert "The first paragraph of this report" in by_name["truncated.html"]["text"]
+
+
+def test_jsonl_import_keys_articles_by_canonical_url(tmp_path: Path, db_url: str) -> None:
+    body = "Wire copy about the harbour reopening after the storm. " * 8
+    lines = [
+        {"url": "https://news.example.org/harbour?utm_source=x#top", "text": f"Harbour\n{body}"},
+        {"url": "https://NEWS.example.org/harbour", "text": f"Harbour\n{body} Updated."},
+        {
+            "url": "https://news.example.org/other",
+            "html": f"<html><body><p>{body}</p></body></html>",
+        },
+    ]
+    feed = tmp_path / "batch.jsonl"
+    feed.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+
+    counts = import_files([str(feed)], database_url=db_url)
+
+    assert (counts["new"], counts["new_versions"]) == (2, 1)
+    urls = sorted(r["url"] for r in exported(db_url))
+    assert urls == ["https://news.example.org/harbour", "https://news.example.org/other"]
+
+
+def test_export_round_trip_and_exact_duplicates(seeds: Path, db_url: str) -> None:
+    first = sorted(seeds.iterdir())[0]
+    (seeds / "zz-copy-of-first.txt").write_bytes(first.read_bytes())
+
+    counts = import_files([str(seeds)], database_url=db_url)
+
+    assert counts["duplicates"] == 1
+    records = exported(db_url)
+    copy = next(r for r in records if r["source"].endswith("zz-copy-of-first.txt"))
+    original = next(r for r in records if r["source"].endswith(first.name))
+    assert copy["duplicate_of"] == original["id"]
+    assert copy["cluster_id"] == original["cluster_id"]
+    assert copy["content_hash"] == original["content_hash"]
+    canonical = exported(db_url, canonical_only=True)
+    assert len(canonical) == 5 and copy["id"] not in {r["id"] for r in canonical}
+    # Round trip: what export wrote is exactly what the store holds.
+    store = open_store(db_url)
+    for record in records:
+        latest = store.article_versions(record["id"])[-1]
+        assert (record["text"], record["title"]) == (latest["text"], latest["title"])
