@@ -75,7 +75,7 @@ def summary_rows(counts: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for key, value in counts.items():
         if isinstance(value, dict):
-            text = ", ".join(f"{k}={v}" for k, v in value.items()) or "-"
+            text = ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
             rows.append({"metric": key, "value": text})
         else:
             rows.append({"metric": key, "value": value})
