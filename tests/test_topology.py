@@ -22,7 +22,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import EXAMPLES, postgres_database, require_service
+import yaml
+from conftest import EXAMPLES, REPO, postgres_database, require_service
 from sqlalchemy.engine import make_url
 
 from corpus.store import open_store
@@ -168,10 +169,28 @@ def import_run(
         )
         assert result.returncode == 0, result.stdout + result.stderr
         runs = prefect_server.post(
-            "/flow_runs/filter", {"flows": {"name": {"any_": ["import_files"]}}}
+            "/flow_runs/filter",
+            {
+                "flows": {"name": {"any_": ["import_files"]}},
+                "flow_runs": {"deployment_id": {"is_null_": True}},
+            },
         )
         assert len(runs) == 1, f"expected one import_files run on the server, got {runs}"
         yield ImportRun(corpus_url=corpus_url, flow_run=runs[0])
+
+
+def prefect_cli(server: PrefectServer, home: Path, *args: str, **env: str) -> str:
+    """Run `prefect ARGS` against the server from the repository root; returns its output."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "prefect"), "--no-prompt", *args],
+        env=offline_env(home, PREFECT_API_URL=server.api_url, **env),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=IMPORT_TIMEOUT,
+    )
+    assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result.stdout
 
 
 def artifact(server: PrefectServer, key: str, flow_run_id: str) -> dict[str, Any]:
@@ -204,6 +223,35 @@ def test_failures_artifact_on_the_server(prefect_server, import_run):
 
 def test_corpus_lands_in_its_own_postgres_database(import_run):
     assert open_store(import_run.corpus_url).count_articles() == 5
+
+
+def documented_parameters(deployment: str) -> dict[str, Any]:
+    project = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    (found,) = [d for d in project["deployments"] if d["name"] == deployment]
+    return found["parameters"]
+
+
+def test_work_pool_route_runs_a_prefect_yaml_deployment(prefect_server, tmp_path):
+    """prefect.yaml as documented: process pool, `prefect deploy`, a worker in NEWSCORPUS_HOME."""
+    home = tmp_path / ".prefect"
+    prefect_cli(prefect_server, home, "work-pool", "create", "newscorpus", "--type", "process")
+    prefect_cli(prefect_server, home, "deploy", "--name", "import-examples")
+    prefect_cli(prefect_server, home, "deployment", "run", "import_files/import-examples")
+    with postgres_database() as corpus_url:
+        prefect_cli(
+            prefect_server,
+            home,
+            *("worker", "start", "--pool", "newscorpus", "--run-once"),
+            NEWSCORPUS_HOME=str(REPO),
+            NEWSCORPUS_DATABASE_URL=corpus_url,
+        )
+        (deployment,) = prefect_server.post("/deployments/filter", {})
+        (run,) = prefect_server.post(
+            "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [deployment["id"]]}}}
+        )
+        assert run["state_type"] == "COMPLETED", run["state"]
+        assert run["parameters"] == documented_parameters("import-examples")
+        assert open_store(corpus_url).count_articles() == 5
 
 
 @pytest.fixture
