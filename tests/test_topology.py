@@ -179,12 +179,12 @@ def import_run(
         yield ImportRun(corpus_url=corpus_url, flow_run=runs[0])
 
 
-def prefect_cli(server: PrefectServer, home: Path, *args: str, **env: str) -> str:
-    """Run `prefect ARGS` against the server from the repository root; returns its output."""
+def prefect_cli(server: PrefectServer, home: Path, *args: str, cwd: Path = REPO, **env: str) -> str:
+    """Run `prefect ARGS` against the server (from the repository root); returns its output."""
     result = subprocess.run(
         [str(Path(sys.executable).parent / "prefect"), "--no-prompt", *args],
         env=offline_env(home, PREFECT_API_URL=server.api_url, **env),
-        cwd=REPO,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=IMPORT_TIMEOUT,
@@ -232,7 +232,8 @@ def documented_parameters(deployment: str) -> dict[str, Any]:
 
 
 def test_work_pool_route_runs_a_prefect_yaml_deployment(prefect_server, tmp_path):
-    """prefect.yaml as documented: process pool, `prefect deploy`, a worker in NEWSCORPUS_HOME."""
+    """prefect.yaml as documented: process pool, `prefect deploy`, then a worker started
+    elsewhere runs the flow in NEWSCORPUS_HOME (the pull step), where its relative paths hold."""
     home = tmp_path / ".prefect"
     prefect_cli(prefect_server, home, "work-pool", "create", "newscorpus", "--type", "process")
     prefect_cli(prefect_server, home, "deploy", "--name", "import-examples")
@@ -242,6 +243,7 @@ def test_work_pool_route_runs_a_prefect_yaml_deployment(prefect_server, tmp_path
             prefect_server,
             home,
             *("worker", "start", "--pool", "newscorpus", "--run-once"),
+            cwd=tmp_path,
             NEWSCORPUS_HOME=str(REPO),
             NEWSCORPUS_DATABASE_URL=corpus_url,
         )
