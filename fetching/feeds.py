@@ -7,12 +7,15 @@ which fill what page extraction leaves empty.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+
+_EMAIL_AND_NAME = re.compile(r"^\S+@\S+\s+\((.+)\)$")
 
 
 class FeedError(Exception):
@@ -35,10 +38,12 @@ def _published(entry: Any) -> str | None:
 
 
 def _authors(entry: Any) -> list[str]:
-    names = [a.get("name", "").strip() for a in entry.get("authors", []) if a.get("name")]
-    if not names and entry.get("author"):
-        names = [entry["author"].strip()]
-    return names
+    """Author names; RSS 2.0's `email (Name)` form gives Name (feedparser's own split of it
+    cuts addresses whose top-level domain is longer than four letters)."""
+    single = _EMAIL_AND_NAME.match(entry.get("author", "").strip())
+    if single:
+        return [single.group(1).strip()]
+    return [a["name"].strip() for a in entry.get("authors", []) if a.get("name", "").strip()]
 
 
 def _link(entry: Any, feed_url: str) -> str | None:

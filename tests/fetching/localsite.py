@@ -52,7 +52,8 @@ class LocalSite:
         return self.url(path)
 
     def seen(self, path: str) -> list[Seen]:
-        return [request for request in self.requests if request.path == path]
+        """Requests for `path` (any query string)."""
+        return [r for r in self.requests if urlsplit(r.path).path == path]
 
     def reply_for(self, request: Seen) -> Reply:
         with self.lock:
