@@ -3,6 +3,7 @@ a real SQLite corpus. 127.0.0.1 is opened through NEWSCORPUS_FETCH_ALLOW_HOSTS."
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 
@@ -205,3 +206,59 @@ def test_cli_ingest_urls_from_stdin(
 def test_cli_ingest_urls_missing_file(tmp_path, capsys):
     assert main(["ingest-urls", str(tmp_path / "nope.txt")]) == 2
     assert "cannot read URL list" in capsys.readouterr().err
+
+
+def test_refusals_and_limits_are_recorded_failures(prefect_harness, site, db_url, config_path):
+    site.route("/loop", Reply(302, headers={"Location": "/loop2"}))
+    site.route("/loop2", Reply(302, headers={"Location": "/loop"}))
+    bomb = gzip.compress(b" " * 20_000_000, compresslevel=9)
+    expected = {
+        site.url("/loop"): "redirect loop: " + site.url("/loop") + " was already visited",
+        site.route("/bomb", Reply(body=bomb, headers={"Content-Encoding": "gzip"})): (
+            "decompressed body is over the 1000000-byte limit (compression bomb?)"
+        ),
+        site.route("/huge", Reply(body=b"<p>" + b"x" * 1_500_000, send_length=False)): (
+            "body is over the 1000000-byte limit"
+        ),
+        site.route("/slow", Reply(body=b"late", delay=2.0)): (
+            "timed out (ReadTimeout) (after 2 attempts)"
+        ),
+        "http://10.0.0.1/admin": "refused: 10.0.0.1 resolves to a private address (10.0.0.1); "
+        "add it to the fetch allow-list to fetch it",
+        "https://169.254.169.254/latest/": "refused: 169.254.169.254 resolves to the cloud "
+        "metadata address (169.254.169.254); add it to the fetch allow-list to fetch it",
+    }
+    counts = ingest_urls(list(expected), database_url=db_url, config_path=config_path)
+    assert (counts["failures"], counts["fetched"], counts["new"]) == (6, 0, 0)
+    recorded = failure_reasons(db_url, counts["run_id"])
+    assert recorded == {url: ("fetch", reason) for url, reason in expected.items()}
+
+
+def test_header_charset_reaches_the_extractor(prefect_harness, site, db_url, config_path):
+    text = "Le café de la gare rouvre après deux ans de travaux, annonce la mairie. " * 4
+    body = f"<html><head><title>Café</title></head><body><article><p>{text}</p></article>"
+    url = site.route(
+        "/fr", Reply(body=body.encode("cp1252"), content_type="text/html; charset=windows-1252")
+    )
+    ingest_urls([url], database_url=db_url, config_path=config_path)
+    [record] = open_store(db_url).iter_latest()
+    assert "Le café de la gare rouvre après" in record["text"]
+    assert record["language"] == "fr"
+
+
+def test_cli_ingest_feeds(prefect_harness, site, db_url, config_path, capsys):
+    site.route("/n/cli", Reply(body=article_html("Cli", "harbour")))
+    feed = site.route("/rss.xml", feed_reply(rss(site, "/n/cli"), '"c1"'))
+    assert main(["--db", db_url, "--config", config_path, "ingest-feeds", "--feed", feed]) == 0
+    out = capsys.readouterr().out
+    assert "new entries" in out and "feeds fetched" in out
+    assert open_store(db_url).count_articles() == 1
+
+
+@pytest.mark.services
+def test_url_ingestion_on_postgresql(prefect_harness, site, postgres_url, config_path):
+    url = site.route("/pg", Reply(body=article_html("Pg", "grid"), etag='"pg-1"'))
+    first = ingest_urls([url], database_url=postgres_url, config_path=config_path)
+    second = ingest_urls([url], database_url=postgres_url, config_path=config_path)
+    assert (first["new"], second["not_modified"], second["new"]) == (1, 1, 0)
+    assert site.seen("/pg")[-1].headers["if-none-match"] == '"pg-1"'
