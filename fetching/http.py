@@ -1,6 +1,7 @@
 """The HTTP client: safe targets, robots.txt, per-host intervals, bounded bodies, retries.
 
-Redirects are followed by hand so every hop passes the safety check before it is connected.
+Redirects are followed by hand so every hop passes the safety check before it is connected,
+and the connection goes to the address that was checked (no second DNS lookup to rebind).
 Retries (429, 5xx, timeouts, connection errors) back off exponentially, or wait what the
 server's Retry-After asks, capped. Conditional GET: pass the validators from the last fetch
 and a 304 comes back as `status=304` with no body.
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -115,6 +116,21 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def pinned_request(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """URL, headers and httpx extensions that connect to the checked `address` while the
+    server (Host header) and TLS (SNI, certificate check) still see the URL's host name."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if address is None or address == host.strip("[]"):
+        return url, {}, {}
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    pinned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    headers = {"Host": parts.netloc.rsplit("@", 1)[-1]}
+    extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
+    return pinned, headers, extensions
 
 
 class Fetcher:
@@ -220,9 +236,9 @@ class Fetcher:
         visited = {url}
         current = url
         for _hop in range(self.config.max_redirects + 1):
-            check_url(current, self.allow, self.resolver)
+            address = check_url(current, self.allow, self.resolver)
             self.throttle.wait(urlsplit(current).netloc.lower())
-            result = self._request(current, accept, validators)
+            result = self._request(current, address, accept, validators)
             if isinstance(result, FetchResponse):
                 return result
             current = urljoin(current, result)
@@ -232,11 +248,15 @@ class Fetcher:
         raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
 
     def _request(
-        self, url: str, accept: Collection[str] | None, validators: Validators
+        self, url: str, address: str | None, accept: Collection[str] | None, validators: Validators
     ) -> FetchResponse | str:
         """A response, or the Location of a redirect."""
+        target, headers, extensions = pinned_request(url, address)
+        headers.update(validators.headers())
         try:
-            with self.client.stream("GET", url, headers=validators.headers()) as response:
+            with self.client.stream(
+                "GET", target, headers=headers, extensions=extensions
+            ) as response:
                 return self._handle(url, response, accept)
         except httpx.TimeoutException as exc:
             raise _Retryable(f"timed out ({type(exc).__name__})") from exc

@@ -33,7 +33,7 @@ def resolve_host(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchRefused(f"cannot resolve host {host!r}: {exc.strerror}") from exc
-    return sorted({info[4][0] for info in infos})
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def address_problem(address: IPAddress) -> str | None:
@@ -76,8 +76,9 @@ class AllowList:
         return any(address in network for network in self.networks)
 
 
-def check_url(url: str, allow: AllowList, resolver: Resolver = resolve_host) -> None:
-    """Raise FetchRefused unless `url` may be fetched; resolves the host to check addresses."""
+def check_url(url: str, allow: AllowList, resolver: Resolver = resolve_host) -> str | None:
+    """Raise FetchRefused unless `url` may be fetched. Returns the checked address to connect
+    to (so a second DNS answer cannot differ), or None for a host allow-listed by name."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
@@ -86,16 +87,19 @@ def check_url(url: str, allow: AllowList, resolver: Resolver = resolve_host) -> 
     if not host:
         raise FetchRefused("refused: the URL has no host")
     if allow.allows_name(host):
-        return
+        return None
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
         raise FetchRefused(f"refused: bad port in URL: {exc}") from exc
-    for text in resolver(host, port):
-        address = ipaddress.ip_address(text.split("%", 1)[0])
+    addresses = [ipaddress.ip_address(text.split("%", 1)[0]) for text in resolver(host, port)]
+    if not addresses:
+        raise FetchRefused(f"cannot resolve host {host!r}: no addresses")
+    for address in addresses:
         problem = address_problem(address)
         if problem and not allow.allows_address(address):
             raise FetchRefused(
                 f"refused: {host} resolves to {problem} ({address}); "
                 "add it to the fetch allow-list to fetch it"
             )
+    return str(addresses[0])

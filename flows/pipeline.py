@@ -95,7 +95,8 @@ def run_pipeline(
     summary = summary or RunSummary()
     config = ExtractionConfig.from_settings(settings)
     batch_size = int(settings.get("pipeline", "batch_size", 64))
-    summary.extra.update(FetchedBatch().counts() if fetcher else {}, extracted=0)
+    # Every count is reported, even as 0 in a run that had nothing to do.
+    summary.extra.update({"extracted": 0, **(FetchedBatch().counts() if fetcher else {})})
     try:
         for number, batch in enumerate(batched(documents, batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None

@@ -66,12 +66,16 @@ def cmd_ingest_urls(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest_feeds(args: argparse.Namespace) -> int:
+    from fetching.groups import configured_feeds
     from newscorpus.prefect_env import configure_prefect_environment
 
+    feeds = args.feeds or configured_feeds(load_settings(args.config))
+    if not feeds:
+        raise CommandError("no feeds: pass --feed URL or add [[feeds.groups]] to the config")
     configure_prefect_environment()
     from flows.ingest_feeds import ingest_feeds
 
-    url, config, feeds = _database_url(args), args.config, args.feeds or None
+    url, config = _database_url(args), args.config
     return _run_flow(lambda: ingest_feeds(feeds, database_url=url, config_path=config))
 
 

@@ -208,3 +208,32 @@ def test_redirect_to_a_file_url_is_refused(site, fetcher):
     site.route("/go", Reply(302, headers={"Location": "file:///etc/passwd"}))
     with pytest.raises(FetchError, match="scheme 'file'"):
         fetcher.fetch(site.url("/go"))
+
+
+def test_connection_goes_to_the_checked_address(site, fetch_config):
+    """The name is resolved once, checked, and connected to by address: no second lookup."""
+    port = site.base.rsplit(":", 1)[1]
+    url = site.route("/pinned", Reply(body=article_html("P", "pins")))
+    lookups = []
+
+    def resolver(host, _port):
+        lookups.append(host)
+        return ["127.0.0.1"]
+
+    with Fetcher(fetch_config, resolver=resolver) as client:
+        response = client.fetch(url.replace("127.0.0.1", "news.test"))
+    assert response.url == f"http://news.test:{port}/pinned"
+    assert site.seen("/pinned")[0].headers["host"] == f"news.test:{port}"
+    assert set(lookups) == {"news.test"}  # httpx never resolved it itself (it could not)
+
+
+def test_pinned_https_request_keeps_the_name_for_tls():
+    from fetching.http import pinned_request
+
+    url, headers, extensions = pinned_request("https://news.example/a?b=1#f", "2606:4700::1111")
+    assert url == "https://[2606:4700::1111]/a?b=1"
+    assert headers == {"Host": "news.example"}
+    assert extensions == {"sni_hostname": "news.example"}
+    assert pinned_request("http://127.0.0.1:8000/x", "127.0.0.1") == (
+        "http://127.0.0.1:8000/x", {}, {},
+    )  # fmt: skip

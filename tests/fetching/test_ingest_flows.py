@@ -262,3 +262,8 @@ def test_url_ingestion_on_postgresql(prefect_harness, site, postgres_url, config
     second = ingest_urls([url], database_url=postgres_url, config_path=config_path)
     assert (first["new"], second["not_modified"], second["new"]) == (1, 1, 0)
     assert site.seen("/pg")[-1].headers["if-none-match"] == '"pg-1"'
+
+
+def test_cli_ingest_feeds_without_feeds_is_a_clear_error(capsys):
+    assert main(["ingest-feeds"]) == 2
+    assert "no feeds: pass --feed URL" in capsys.readouterr().err
