@@ -277,6 +277,7 @@ class Fetcher:
         validators = Validators(response.headers.get("etag"), response.headers.get("last-modified"))
         content_type = response.headers.get("content-type")
         if status == 304:
+            response.read()  # no body; finishing it lets the connection be reused
             return FetchResponse(url, 304, None, None, b"", validators, 1)
         mime = media_type(content_type)
         if accept is not None and mime is not None and mime not in accept:

@@ -15,13 +15,12 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from corpus.identity import canonical_url
 from extractors import Document, InputFailure
 from extractors.article import DocumentKind
 from fetching.config import FetchConfig
 from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators
 from fetching.state import FetchMemory
-from fetching.urls import article_url
+from fetching.urls import article_url, fetch_key
 from newscorpus.settings import Settings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -37,11 +36,8 @@ class FetchTarget:
 
     @property
     def key(self) -> str:
-        """The canonical URL its fetch state is stored under (the listed URL if unparsable)."""
-        try:
-            return canonical_url(self.url)
-        except ValueError:
-            return self.url
+        """The canonical URL its fetch state is stored under."""
+        return fetch_key(self.url)
 
 
 @dataclass

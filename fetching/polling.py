@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from corpus.identity import canonical_url
 from extractors import InputFailure
 from fetching.feeds import FeedError, parse_feed
 from fetching.http import FEED_TYPES, Fetcher, FetchError, Validators
 from fetching.pages import FetchTarget
 from fetching.state import FetchMemory
+from fetching.urls import fetch_key
 
 
 @dataclass
@@ -43,19 +43,12 @@ class FeedPoll:
         }
 
 
-def _feed_key(url: str) -> str:
-    try:
-        return canonical_url(url)
-    except ValueError:
-        return url
-
-
 def poll_feeds(fetcher: Fetcher, memory: FetchMemory, feeds: list[str]) -> FeedPoll:
     """Fetch and parse `feeds`; a feed that fails becomes an InputFailure at stage `feed`."""
     poll = FeedPoll()
-    known = memory.validators(_feed_key(url) for url in feeds)
+    known = memory.validators(fetch_key(url) for url in feeds)
     for feed_url in dict.fromkeys(feeds):
-        key = _feed_key(feed_url)
+        key = fetch_key(feed_url)
         try:
             response = fetcher.fetch(feed_url, FEED_TYPES, known.get(key))
             if response.not_modified:

@@ -43,6 +43,15 @@ def declared_canonical(html: bytes, charset: str | None = None) -> str | None:
     return parser.href
 
 
+def fetch_key(url: str) -> str:
+    """The canonical form of a listed URL that its fetch state is stored under (the URL as
+    given when it cannot be parsed: fetching it fails with the reason anyway)."""
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url
+
+
 def registrable_site(url: str) -> str:
     """`example.co.uk` for `https://news.example.co.uk/a`; the bare host for IPs and
     names without a public suffix."""
