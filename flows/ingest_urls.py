@@ -22,5 +22,10 @@ def ingest_urls(
     targets = [FetchTarget(url) for url in urls]
     with open_page_fetcher(settings, open_store(database_url).engine) as fetcher:
         return run_pipeline(
-            "ingest_urls", targets, settings, database_url, {"urls": len(urls)}, fetcher=fetcher
+            "ingest_urls",
+            targets,
+            settings,
+            database_url,
+            {"url_count": len(urls)},
+            fetcher=fetcher,
         )

@@ -237,3 +237,17 @@ def test_pinned_https_request_keeps_the_name_for_tls():
     assert pinned_request("http://127.0.0.1:8000/x", "127.0.0.1") == (
         "http://127.0.0.1:8000/x", {}, {},
     )  # fmt: skip
+
+
+def test_robots_crawl_delay_lengthens_the_host_interval(site, fetcher, recorded_sleep):
+    site.route(
+        "/robots.txt", Reply(body=b"User-agent: *\nCrawl-delay: 3\n", content_type="text/plain")
+    )
+    first = site.route("/one", Reply(body=article_html("1", "one")))
+    second = site.route("/two", Reply(body=article_html("2", "two")))
+    fetcher.fetch(first)
+    fetcher.fetch(second)
+    # Each page waits 3 s after the previous request to the host (robots.txt included), less
+    # the time already passed; the recorded sleep returns at once.
+    assert len(recorded_sleep.waits) == 2
+    assert all(2.0 < wait <= 3.0 for wait in recorded_sleep.waits)
