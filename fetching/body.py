@@ -1,8 +1,8 @@
 """Reading a response body with ceilings: raw size, decompressed size and wall-clock time.
 
-We decompress ourselves (gzip, deflate) with `max_length`, so a small compressed body that
-inflates to gigabytes (a "gzip bomb") is stopped at the limit instead of filling memory.
-Brotli is not advertised: without a bounded decoder for it we do not accept it.
+We decompress ourselves (gzip, deflate, brotli) with an output limit per call, so a small
+compressed body that inflates to gigabytes (a "gzip bomb") is stopped at the limit instead of
+filling memory.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 
-ACCEPT_ENCODING = "gzip, deflate"
+import brotli
+
+ACCEPT_ENCODING = "gzip, deflate, br"
 
 
 class BodyError(Exception):
@@ -19,27 +21,35 @@ class BodyError(Exception):
 
 
 class _Inflater:
-    """Bounded gzip/zlib/raw-deflate decompression that keeps at most `limit` bytes."""
+    """Bounded decompression of one content coding that keeps at most `limit` bytes.
+
+    Each call asks the decoder for at most the bytes still allowed plus one: getting that
+    extra byte means the limit is passed, and the rest of the input is never inflated."""
 
     def __init__(self, encoding: str, limit: int) -> None:
         self.encoding = encoding
         self.limit = limit
         self.produced = 0
-        wbits = 16 + zlib.MAX_WBITS if encoding in {"gzip", "x-gzip"} else zlib.MAX_WBITS
-        self._inflater = zlib.decompressobj(wbits)
         self._started = False
+        if encoding == "br":
+            self._brotli = brotli.Decompressor()
+        else:
+            wbits = 16 + zlib.MAX_WBITS if encoding in {"gzip", "x-gzip"} else zlib.MAX_WBITS
+            self._zlib = zlib.decompressobj(wbits)
 
-    def feed(self, chunk: bytes) -> bytes:
+    def _decompress(self, chunk: bytes, allowed: int) -> bytes:
+        if self.encoding == "br":
+            return self._brotli.process(chunk, allowed)
         try:
-            out = self._inflater.decompress(chunk, self.limit - self.produced + 1)
-        except zlib.error as exc:
-            if self.encoding == "deflate" and not self._started:
-                # Some servers send raw deflate without the zlib header.
-                self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-                self._started = True
-                return self.feed(chunk)
-            raise BodyError(f"corrupt {self.encoding} body: {exc}") from exc
-        self._started = True
+            return self._zlib.decompress(chunk, allowed)
+        except zlib.error:
+            if self.encoding != "deflate" or self._started:
+                raise
+            # Some servers send raw deflate without the zlib header.
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self._zlib.decompress(chunk, allowed)
+
+    def _count(self, out: bytes) -> bytes:
         self.produced += len(out)
         if self.produced > self.limit:
             raise BodyError(
@@ -47,19 +57,23 @@ class _Inflater:
             )
         return out
 
+    def feed(self, chunk: bytes) -> bytes:
+        try:
+            out = self._decompress(chunk, self.limit - self.produced + 1)
+        except (zlib.error, brotli.error) as exc:
+            raise BodyError(f"corrupt {self.encoding} body: {exc}") from exc
+        self._started = True
+        return self._count(out)
+
     def finish(self) -> bytes:
-        out = self._inflater.flush()
-        self.produced += len(out)
-        if self.produced > self.limit:
-            raise BodyError(f"decompressed body is over the {self.limit}-byte limit")
-        return out
+        return self._count(b"" if self.encoding == "br" else self._zlib.flush())
 
 
 def content_codings(header: str | None) -> list[str]:
     """The Content-Encoding codings in the order they must be undone, `identity` left out."""
     codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
     codings = [c for c in codings if c != "identity"]
-    unsupported = [c for c in codings if c not in {"gzip", "x-gzip", "deflate"}]
+    unsupported = [c for c in codings if c not in {"gzip", "x-gzip", "deflate", "br"}]
     if unsupported:
         raise BodyError(f"unsupported content-encoding {', '.join(unsupported)}")
     return list(reversed(codings))

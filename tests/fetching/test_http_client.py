@@ -6,6 +6,7 @@ import dataclasses
 import gzip
 import zlib
 
+import brotli
 import pytest
 from localsite import Reply, article_html
 
@@ -115,6 +116,27 @@ def test_deflate_body_is_decompressed(site, fetcher):
         "/df", Reply(body=zlib.compress(page), headers={"Content-Encoding": "deflate"})
     )
     assert fetcher.fetch(url).body == page
+
+
+def test_brotli_body_is_decompressed(site, fetcher):
+    page = article_html("B", "health")
+    url = site.route("/br", Reply(body=brotli.compress(page), headers={"Content-Encoding": "br"}))
+    assert fetcher.fetch(url).body == page
+    assert site.seen("/br")[0].headers["accept-encoding"] == "gzip, deflate, br"
+
+
+def test_brotli_bomb_is_stopped_at_the_limit(site, fetcher):
+    bomb = brotli.compress(b"\0" * 50_000_000, quality=5)
+    assert len(bomb) < 100_000
+    url = site.route("/brbomb", Reply(body=bomb, headers={"Content-Encoding": "br"}))
+    with pytest.raises(FetchError, match="decompressed body is over the 1000000-byte limit"):
+        fetcher.fetch(url)
+
+
+def test_corrupt_compressed_body_is_a_clear_failure(site, fetcher):
+    url = site.route("/bad", Reply(body=b"not gzip at all", headers={"Content-Encoding": "gzip"}))
+    with pytest.raises(FetchError, match="corrupt gzip body"):
+        fetcher.fetch(url)
 
 
 def test_gzip_bomb_is_stopped_at_the_limit(site, fetcher):
