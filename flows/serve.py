@@ -3,9 +3,8 @@ served by this process with `prefect.serve` (runs appear in the Prefect UI)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from fetching.groups import feed_groups
@@ -15,7 +14,7 @@ from newscorpus.settings import Settings, SettingsError
 
 def feed_deployments(
     settings: Settings, database_url: str | None = None, config_path: str | None = None
-) -> list[Any]:
+) -> list[RunnerDeployment]:
     """A deployment `ingest_feeds/<group>` on the group's cron for each group with feeds."""
     deployments = []
     for group in feed_groups(settings):

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,6 @@ from flows.serve import feed_deployments
 from newscorpus.cli import main
 from newscorpus.settings import Settings, SettingsError, load_settings
 
-REPO = Path(__file__).resolve().parents[2]
 GROUPS = """
 [[feeds.groups]]
 name = "world"
