@@ -20,7 +20,7 @@ from extractors.article import DocumentKind
 from fetching.config import FetchConfig
 from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators
 from fetching.state import FetchMemory
-from fetching.urls import article_url, fetch_key
+from fetching.urls import article_url, fetch_key, request_url
 from newscorpus.settings import Settings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -101,7 +101,9 @@ class PageFetcher:
                 batch.items.append(item)
                 continue
             try:
-                response = self.fetcher.fetch(item.url, PAGE_TYPES, known.get(item.key))
+                response = self.fetcher.fetch(
+                    request_url(item.url), PAGE_TYPES, known.get(item.key)
+                )
             except FetchError as exc:
                 batch.items.append(InputFailure(item.url, exc.reason, "fetch"))
                 continue

@@ -13,7 +13,7 @@ from fetching.feeds import FeedError, parse_feed
 from fetching.http import FEED_TYPES, Fetcher, FetchError, Validators
 from fetching.pages import FetchTarget
 from fetching.state import FetchMemory
-from fetching.urls import fetch_key
+from fetching.urls import fetch_key, request_url
 
 
 @dataclass
@@ -50,7 +50,7 @@ def poll_feeds(fetcher: Fetcher, memory: FetchMemory, feeds: list[str]) -> FeedP
     for feed_url in dict.fromkeys(feeds):
         key = fetch_key(feed_url)
         try:
-            response = fetcher.fetch(feed_url, FEED_TYPES, known.get(key))
+            response = fetcher.fetch(request_url(feed_url), FEED_TYPES, known.get(key))
             if response.not_modified:
                 poll.not_modified += 1
                 continue

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from tld import get_fld
 
-from corpus.identity import canonical_url
+from corpus.identity import TRACKING_PARAMS, TRACKING_PREFIXES, canonical_url
 
 HEAD_BYTES = 262_144
 
@@ -41,6 +41,19 @@ def declared_canonical(html: bytes, charset: str | None = None) -> str | None:
     parser = _CanonicalLink()
     parser.feed(text)
     return parser.href
+
+
+def _is_tracking(pair: str) -> bool:
+    key = unquote_plus(pair.split("=", 1)[0]).lower()
+    return key.startswith(TRACKING_PREFIXES) or key in TRACKING_PARAMS
+
+
+def request_url(url: str) -> str:
+    """The URL to request: `url` without its fragment and tracking parameters (`utm_*`,
+    `fbclid`, ...), every other byte kept as given, since servers may care about them."""
+    parts = urlsplit(url.strip())
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def fetch_key(url: str) -> str:

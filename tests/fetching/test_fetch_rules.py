@@ -11,7 +11,7 @@ from fetching.config import FetchConfig
 from fetching.http import header_charset, media_type, retry_after_seconds
 from fetching.politeness import HostThrottle
 from fetching.safety import AllowList, FetchRefused, address_problem, check_url
-from fetching.urls import article_url, declared_canonical, read_url_list
+from fetching.urls import article_url, declared_canonical, read_url_list, request_url
 from newscorpus.settings import Settings, SettingsError
 
 
@@ -133,6 +133,12 @@ def test_rel_canonical_to_another_site_is_ignored():
     assert article_url("https://news.example/a", page) == "https://news.example/a"
     page = b'<link rel="canonical" href="javascript:alert(1)">'
     assert article_url("https://news.example/a", page) == "https://news.example/a"
+
+
+def test_request_url_drops_only_tracking_and_fragment():
+    url = "https://News.example/a%2Fb?id=7&UTM_source=x&q=a+b&flag&fbclid=1#top"
+    assert request_url(url) == "https://News.example/a%2Fb?id=7&q=a+b&flag"
+    assert request_url("https://news.example/?utm_medium=mail") == "https://news.example/"
 
 
 def test_url_list_skips_blanks_and_comments():

@@ -94,6 +94,7 @@ def test_one_article_under_several_urls(prefect_harness, site, db_url, config_pa
     assert (counts["new"], counts["unchanged"], counts["failures"]) == (1, 2, 0)
     [record] = open_store(db_url).iter_latest()
     assert record["url"] == story
+    assert {r.path for r in site.seen("/story")} == {"/story?id=1"}  # requested without utm_*
 
 
 def test_failed_fetch_is_retried_next_run_and_500_then_200_within_a_run(
