@@ -273,3 +273,14 @@ def test_robots_crawl_delay_lengthens_the_host_interval(site, fetcher, recorded_
     # the time already passed; the recorded sleep returns at once.
     assert len(recorded_sleep.waits) == 2
     assert all(2.0 < wait <= 3.0 for wait in recorded_sleep.waits)
+
+
+def test_slow_body_is_cut_off_at_max_fetch_seconds(site, fetch_config):
+    """A clock that moves one second per look stands in for a server dripping bytes."""
+    ticks = iter(range(1_000_000))
+    url = site.route("/drip", Reply(body=b"<p>" + b"x" * 900_000, send_length=False))
+    with (
+        Fetcher(fetch_config, clock=lambda: float(next(ticks))) as client,
+        pytest.raises(FetchError, match="body took longer than 5 s to download"),
+    ):
+        client.fetch(url)
