@@ -28,6 +28,8 @@ class FetchConfig:
     backoff_max_seconds: float = 60.0
     retry_after_max_seconds: float = 120.0
     min_host_interval_seconds: float = 1.0
+    # A site whose robots.txt asks for a longer Crawl-delay is skipped (with the reason).
+    max_crawl_delay_seconds: float = 30.0
     user_agent: str = "newscorpus/0.1 (+https://example.invalid/newscorpus)"
     obey_robots: bool = True
     allow_hosts: tuple[str, ...] = ()

@@ -195,6 +195,11 @@ class Fetcher:
         if refusal:
             raise FetchError(refusal)
         delay = self.robots.crawl_delay(url)
+        if delay and delay > self.config.max_crawl_delay_seconds:
+            raise FetchError(
+                f"robots.txt asks for a Crawl-delay of {delay:g} s, over "
+                f"max_crawl_delay_seconds ({self.config.max_crawl_delay_seconds:g} s)"
+            )
         if delay:
             self.throttle.set_delay(urlsplit(url).netloc.lower(), delay)
 
@@ -215,19 +220,20 @@ class Fetcher:
         self, url: str, accept: Collection[str] | None, validators: Validators
     ) -> FetchResponse:
         attempts = self.config.retries + 1
-        for attempt in range(attempts):
+        attempt = 1
+        while True:
             try:
                 response = self._follow(url, accept, validators)
             except _Retryable as exc:
-                if attempt + 1 == attempts:
+                if attempt == attempts:
                     raise FetchError(
                         f"{exc.reason} (after {attempts} attempts)", exc.status
                     ) from exc
-                self.sleep(self._backoff(attempt, exc))
+                self.sleep(self._backoff(attempt - 1, exc))
+                attempt += 1
                 continue
-            response.attempts = attempt + 1
+            response.attempts = attempt
             return response
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _follow(
         self, url: str, accept: Collection[str] | None, validators: Validators

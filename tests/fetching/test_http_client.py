@@ -284,3 +284,10 @@ def test_slow_body_is_cut_off_at_max_fetch_seconds(site, fetch_config):
         pytest.raises(FetchError, match="body took longer than 5 s to download"),
     ):
         client.fetch(url)
+
+
+def test_excessive_crawl_delay_skips_the_site(site, fetcher, recorded_sleep):
+    site.route("/robots.txt", Reply(body=b"User-agent: *\nCrawl-delay: 86400\n"))
+    with pytest.raises(FetchError, match=r"Crawl-delay of 86400 s, over max_crawl_delay_seconds"):
+        fetcher.fetch(site.url("/page"))
+    assert site.seen("/page") == [] and recorded_sleep.waits == []
