@@ -38,6 +38,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/fetch.py
 
 ui: install
 	PREFECT_HOME=$${PREFECT_HOME:-$(CURDIR)/.prefect} $(BIN)/prefect server start

@@ -110,3 +110,25 @@ class Failure(Base):
     stage: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FetchState(Base):
+    """The validators (ETag, Last-Modified) of the last stored fetch of a canonical URL,
+    sent back as a conditional GET next time."""
+
+    __tablename__ = "fetch_state"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FeedEntry(Base):
+    """An entry URL already handled for a feed; entries not listed here are new."""
+
+    __tablename__ = "feed_entries"
+
+    feed_url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    entry_url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,4 +1,4 @@
-"""The shared ingestion pipeline every flow runs: extract → dedup and store → report.
+"""The shared ingestion pipeline every flow runs: [fetch →] extract → dedup and store → report.
 
 Work is batched: one Prefect task per batch of documents, never one per article.
 """
@@ -23,6 +23,7 @@ from extractors import (
     InputFailure,
     extract_many,
 )
+from fetching.pages import FetchedBatch, FetchTarget, PageFetcher
 from newscorpus.settings import Settings
 
 
@@ -30,6 +31,12 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+@task(name="fetch-batch", cache_policy=NO_CACHE)
+def fetch_batch(fetcher: PageFetcher, targets: list[FetchTarget | InputFailure]) -> FetchedBatch:
+    """Fetch a batch of URLs into documents; fetch failures stay in place with their reason."""
+    return fetcher.fetch_batch(targets)
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
@@ -77,18 +84,28 @@ def run_pipeline(
     database_url: str,
     parameters: dict[str, Any],
     summary: RunSummary | None = None,
+    fetcher: PageFetcher | None = None,
 ) -> dict[str, Any]:
-    """Extract, store and report `documents` in batches as one recorded run; returns counts."""
+    """Extract, store and report `documents` in batches as one recorded run; returns counts.
+
+    With a `fetcher`, the inputs are FetchTargets fetched batch by batch first."""
     logger = get_run_logger()
     store = open_store(database_url)
     run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
     summary = summary or RunSummary()
     config = ExtractionConfig.from_settings(settings)
     batch_size = int(settings.get("pipeline", "batch_size", 64))
+    # Every count is reported, even as 0 in a run that had nothing to do.
+    summary.extra.update({"extracted": 0, **(FetchedBatch().counts() if fetcher else {})})
     try:
         for number, batch in enumerate(batched(documents, batch_size), start=1):
-            results = extract_batch(batch, config)
+            fetched = fetch_batch(fetcher, batch) if fetcher else None
+            results = extract_batch(fetched.items if fetched else batch, config)
             saved, failures = store_batch(store, run_id, results)
+            if fetched:
+                fetcher.remember(fetched, [s.source for s in saved], failures)
+                summary.extra.update(fetched.counts())
+            summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
             summary.add_saved(saved)
             summary.add_failures(failures)
             logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))

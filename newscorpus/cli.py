@@ -42,6 +42,54 @@ def cmd_import(args: argparse.Namespace) -> int:
     return _run_flow(lambda: import_files(list(args.paths), database_url=url, config_path=config))
 
 
+def _url_list(path: str) -> list[str]:
+    from fetching.urls import read_url_list
+
+    if path == "-":
+        return read_url_list(sys.stdin)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return read_url_list(handle)
+    except OSError as exc:
+        raise CommandError(f"cannot read URL list {path}: {exc.strerror}") from exc
+
+
+def cmd_ingest_urls(args: argparse.Namespace) -> int:
+    from newscorpus.prefect_env import configure_prefect_environment
+
+    urls = _url_list(args.file)
+    configure_prefect_environment()
+    from flows.ingest_urls import ingest_urls
+
+    url, config = _database_url(args), args.config
+    return _run_flow(lambda: ingest_urls(urls, database_url=url, config_path=config))
+
+
+def cmd_ingest_feeds(args: argparse.Namespace) -> int:
+    from fetching.groups import configured_feeds
+    from newscorpus.prefect_env import configure_prefect_environment
+
+    feeds = args.feeds or configured_feeds(load_settings(args.config))
+    if not feeds:
+        raise CommandError("no feeds: pass --feed URL or add [[feeds.groups]] to the config")
+    configure_prefect_environment()
+    from flows.ingest_feeds import ingest_feeds
+
+    url, config = _database_url(args), args.config
+    return _run_flow(lambda: ingest_feeds(feeds, database_url=url, config_path=config))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from newscorpus.prefect_env import configure_prefect_environment
+
+    configure_prefect_environment()
+    from flows.serve import serve_feed_groups
+
+    config = os.path.abspath(args.config) if args.config else None
+    serve_feed_groups(load_settings(config), args.db, config)
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from extractors import ExtractionConfig, InputFailure, extract_many, iter_documents
 
@@ -132,6 +180,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("import", help="import .html/.htm(.gz), .txt and .jsonl files")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
     p.set_defaults(handler=cmd_import)
+
+    p = commands.add_parser("ingest-urls", help="fetch a list of URLs and ingest the articles")
+    p.add_argument("file", metavar="FILE", help="one URL a line ('-' for standard input)")
+    p.set_defaults(handler=cmd_ingest_urls)
+
+    p = commands.add_parser("ingest-feeds", help="poll RSS/Atom feeds and ingest new entries")
+    p.add_argument(
+        "--feed",
+        dest="feeds",
+        action="append",
+        metavar="URL",
+        help="a feed to poll (repeatable; default: every feed in the config's feed groups)",
+    )
+    p.set_defaults(handler=cmd_ingest_feeds)
+
+    p = commands.add_parser(
+        "serve", help="run the feed groups of the config on their cron schedules (Prefect)"
+    )
+    p.set_defaults(handler=cmd_serve)
 
     p = commands.add_parser("extract", help="print clean articles as JSON lines; stores nothing")
     p.add_argument("paths", nargs="+", metavar="PATH")

@@ -1,0 +1,1 @@
+"""Polite, safe HTTP fetching of pages and feeds into extractor Documents."""

@@ -1,0 +1,137 @@
+"""Batches of URLs → extractor Documents, and what to remember once they are stored.
+
+Each target is fetched conditionally with the validators of its last stored fetch; a 304
+is counted as "not modified" and goes no further. Anything that goes wrong becomes an
+InputFailure at stage `fetch` with the reason, so one bad URL never stops a batch.
+Validators (and feed entries) are remembered only after the store step, for pages that made
+it into the corpus, so a failed store is retried in full next time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from extractors import Document, InputFailure
+from extractors.article import DocumentKind
+from fetching.config import FetchConfig
+from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators
+from fetching.state import FetchMemory
+from fetching.urls import article_url, fetch_key, request_url
+from newscorpus.settings import Settings
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+@dataclass(frozen=True)
+class FetchTarget:
+    """A URL to fetch as listed by the user or a feed, with what the feed said about it."""
+
+    url: str
+    feed: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The canonical URL its fetch state is stored under."""
+        return fetch_key(self.url)
+
+
+@dataclass
+class FetchedBatch:
+    """The documents and failures of a batch, plus what the store step must know."""
+
+    items: list[Document | InputFailure] = field(default_factory=list)
+    targets: list[FetchTarget] = field(default_factory=list)
+    not_modified: list[FetchTarget] = field(default_factory=list)
+    validators: dict[str, Validators] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        fetched = sum(isinstance(item, Document) for item in self.items)
+        return {"fetched": fetched, "not_modified": len(self.not_modified)}
+
+
+def document_kind(response: FetchResponse) -> DocumentKind:
+    """`html` for HTML types, `text` for text/plain, sniffed when no type was sent."""
+    if response.content_type in HTML_TYPES:
+        return "html"
+    if response.content_type is None and response.body.lstrip()[:1] == b"<":
+        return "html"
+    return "text"
+
+
+def to_document(target: FetchTarget, response: FetchResponse) -> Document:
+    """The fetched page as a Document identified by its canonical article URL."""
+    kind = document_kind(response)
+    html = response.body if kind == "html" else None
+    return Document(
+        source=target.url,
+        kind=kind,
+        payload=response.body,
+        url=article_url(response.url, html, response.charset),
+        charset=response.charset,
+        metadata=dict(target.metadata),
+    )
+
+
+class PageFetcher:
+    """Fetches batches of targets through one Fetcher, with fetch state from the corpus."""
+
+    def __init__(self, fetcher: Fetcher, memory: FetchMemory) -> None:
+        self.fetcher = fetcher
+        self.memory = memory
+
+    def __enter__(self) -> PageFetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.fetcher.close()
+
+    def fetch_batch(self, inputs: Iterable[FetchTarget | InputFailure]) -> FetchedBatch:
+        """Fetch every target; InputFailures (e.g. from feed polling) pass through."""
+        inputs = list(inputs)
+        targets = [item for item in inputs if isinstance(item, FetchTarget)]
+        known = self.memory.validators(target.key for target in targets)
+        batch = FetchedBatch(targets=targets)
+        for item in inputs:
+            if isinstance(item, InputFailure):
+                batch.items.append(item)
+                continue
+            try:
+                response = self.fetcher.fetch(
+                    request_url(item.url), PAGE_TYPES, known.get(item.key)
+                )
+            except FetchError as exc:
+                batch.items.append(InputFailure(item.url, exc.reason, "fetch"))
+                continue
+            if response.not_modified:
+                batch.not_modified.append(item)
+                continue
+            batch.validators[item.key] = response.validators
+            batch.items.append(to_document(item, response))
+        return batch
+
+    def remember(
+        self, batch: FetchedBatch, stored_sources: Iterable[str], failures: Iterable[InputFailure]
+    ) -> None:
+        """Keep validators and mark feed entries seen for pages now handled: stored, not
+        modified, or fetched but without an article (refetching would not change that)."""
+        handled = set(stored_sources) | {f.source for f in failures if f.stage == "extract"}
+        done = [t for t in batch.targets if t.url in handled] + batch.not_modified
+        self.memory.remember_validators(
+            {t.key: batch.validators[t.key] for t in done if t.key in batch.validators}
+        )
+        by_feed: dict[str, list[str]] = {}
+        for target in done:
+            if target.feed:
+                by_feed.setdefault(target.feed, []).append(target.key)
+        for feed, entries in by_feed.items():
+            self.memory.mark_entries_seen(feed, entries)
+
+
+def open_page_fetcher(settings: Settings, engine: Engine) -> PageFetcher:
+    """A PageFetcher with the `[fetch]` settings and fetch state in the corpus at `engine`."""
+    return PageFetcher(Fetcher(FetchConfig.from_settings(settings)), FetchMemory(engine))

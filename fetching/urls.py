@@ -1,0 +1,93 @@
+"""The URL an article is known by: the page's `<link rel="canonical">` when it stays on the
+same registrable site, else the fetched URL; both canonicalised by `corpus.identity`.
+
+The same-site rule stops a page from claiming another site's article identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html.parser import HTMLParser
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+
+from tld import get_fld
+
+from corpus.identity import TRACKING_PARAMS, TRACKING_PREFIXES, canonical_url
+
+HEAD_BYTES = 262_144
+
+
+class _CanonicalLink(HTMLParser):
+    """Collects the first `<link rel="canonical" href=...>` of a document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "link" or self.href is not None:
+            return
+        values = {name: value or "" for name, value in attrs}
+        if "canonical" in values.get("rel", "").lower().split() and values.get("href"):
+            self.href = values["href"].strip()
+
+
+def declared_canonical(html: bytes, charset: str | None = None) -> str | None:
+    """The href of the page's `<link rel="canonical">` (from its first 256 KiB), if any."""
+    try:
+        text = html[:HEAD_BYTES].decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        text = html[:HEAD_BYTES].decode("utf-8", errors="replace")
+    parser = _CanonicalLink()
+    parser.feed(text)
+    return parser.href
+
+
+def _is_tracking(pair: str) -> bool:
+    key = unquote_plus(pair.split("=", 1)[0]).lower()
+    return key.startswith(TRACKING_PREFIXES) or key in TRACKING_PARAMS
+
+
+def request_url(url: str) -> str:
+    """The URL to request: `url` without its fragment and tracking parameters (`utm_*`,
+    `fbclid`, ...), every other byte kept as given, since servers may care about them."""
+    parts = urlsplit(url.strip())
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def fetch_key(url: str) -> str:
+    """The canonical form of a listed URL that its fetch state is stored under (the URL as
+    given when it cannot be parsed: fetching it fails with the reason anyway)."""
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url
+
+
+def registrable_site(url: str) -> str:
+    """`example.co.uk` for `https://news.example.co.uk/a`; the bare host for IPs and
+    names without a public suffix."""
+    return get_fld(url, fail_silently=True) or (urlsplit(url).hostname or "")
+
+
+def article_url(fetched_url: str, html: bytes | None = None, charset: str | None = None) -> str:
+    """The canonical URL to identify the article at `fetched_url` by."""
+    fetched = canonical_url(fetched_url)
+    if not html:
+        return fetched
+    declared = declared_canonical(html, charset)
+    if not declared:
+        return fetched
+    candidate = urljoin(fetched_url, declared)
+    if urlsplit(candidate).scheme not in {"http", "https"}:
+        return fetched
+    if registrable_site(candidate) != registrable_site(fetched):
+        return fetched
+    return canonical_url(candidate)
+
+
+def read_url_list(lines: Iterable[str]) -> list[str]:
+    """URLs from a list file: one a line; blank lines and `#` comments are skipped."""
+    urls = (line.strip() for line in lines)
+    return [url for url in urls if url and not url.startswith("#")]

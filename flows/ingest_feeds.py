@@ -1,0 +1,51 @@
+"""Flow `ingest_feeds`: poll RSS/Atom feeds and ingest every new entry's article."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from corpus.report import RunSummary
+from corpus.store import open_store
+from fetching.groups import configured_feeds
+from fetching.pages import PageFetcher, open_page_fetcher
+from fetching.polling import FeedPoll, poll_feeds, remember_feeds
+from flows.pipeline import run_pipeline
+from newscorpus.settings import load_settings
+
+
+@task(name="poll-feeds", cache_policy=NO_CACHE)
+def poll(fetcher: PageFetcher, feeds: list[str]) -> FeedPoll:
+    """Fetch each feed (conditional GET) and list its entries not handled before."""
+    return poll_feeds(fetcher.fetcher, fetcher.memory, feeds)
+
+
+@flow(name="ingest_feeds", log_prints=True)
+def ingest_feeds(
+    feeds: list[str] | None = None,
+    database_url: str | None = None,
+    config_path: str | None = None,
+) -> dict[str, Any]:
+    """Poll feeds → fetch new entries → extract → dedup and store → report.
+
+    Without `feeds`, every feed of every `[[feeds.groups]]` in the config is polled."""
+    settings = load_settings(config_path)
+    database_url = database_url or settings.database_url
+    feeds = list(feeds or configured_feeds(settings))
+    with open_page_fetcher(settings, open_store(database_url).engine) as fetcher:
+        polled = poll(fetcher, feeds)
+        summary = RunSummary()
+        summary.extra.update(polled.counts())
+        counts = run_pipeline(
+            "ingest_feeds",
+            polled.inputs,
+            settings,
+            database_url,
+            {"feeds": feeds},
+            summary=summary,
+            fetcher=fetcher,
+        )
+        remember_feeds(fetcher.memory, polled)
+    return counts

@@ -1,0 +1,31 @@
+"""Flow `ingest_urls`: fetch a list of URLs and ingest the articles into the corpus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from corpus.store import open_store
+from fetching.pages import FetchTarget, open_page_fetcher
+from flows.pipeline import run_pipeline
+from newscorpus.settings import load_settings
+
+
+@flow(name="ingest_urls", log_prints=True)
+def ingest_urls(
+    urls: list[str], database_url: str | None = None, config_path: str | None = None
+) -> dict[str, Any]:
+    """Fetch → extract → dedup and store → report."""
+    settings = load_settings(config_path)
+    database_url = database_url or settings.database_url
+    targets = [FetchTarget(url) for url in urls]
+    with open_page_fetcher(settings, open_store(database_url).engine) as fetcher:
+        return run_pipeline(
+            "ingest_urls",
+            targets,
+            settings,
+            database_url,
+            {"url_count": len(urls)},
+            fetcher=fetcher,
+        )

@@ -1,0 +1,99 @@
+"""`newscorpus serve`: one cron-scheduled deployment of `ingest_feeds` per feed group."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from flows.serve import feed_deployments
+from newscorpus.cli import main
+from newscorpus.settings import Settings, SettingsError, load_settings
+
+GROUPS = """
+[[feeds.groups]]
+name = "world"
+cron = "*/30 * * * *"
+feeds = ["https://news.example/world.xml", "https://news.example/atom.xml"]
+
+[[feeds.groups]]
+name = "morning"
+cron = "0 6 * * *"
+timezone = "Europe/Paris"
+feeds = ["https://news.example/local.xml"]
+
+[[feeds.groups]]
+name = "someday"
+cron = "0 0 * * *"
+feeds = []
+"""
+
+
+def test_deployments_are_built_for_groups_with_feeds(tmp_path):
+    path = tmp_path / "groups.toml"
+    path.write_text(GROUPS)
+    deployments = feed_deployments(load_settings(path), "sqlite:///x.db", str(path))
+    assert [d.name for d in deployments] == ["world", "morning"]
+    world = deployments[0]
+    assert world.parameters == {
+        "feeds": ["https://news.example/world.xml", "https://news.example/atom.xml"],
+        "database_url": "sqlite:///x.db",
+        "config_path": str(path),
+    }
+    assert world.schedules[0].schedule.cron == "*/30 * * * *"
+    assert deployments[1].schedules[0].schedule.timezone == "Europe/Paris"
+
+
+def test_no_groups_with_feeds_is_a_clear_error(capsys):
+    with pytest.raises(SettingsError, match=r"add a \[\[feeds.groups\]\] table"):
+        feed_deployments(Settings({"feeds": {"groups": []}}))
+    assert main(["serve"]) == 2
+    assert "no feed group with feeds" in capsys.readouterr().err
+
+
+def wait_for_deployments(process: subprocess.Popen, count: int, timeout: float = 120.0):
+    from prefect import get_client
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            deployments = client.read_deployments()
+            if len(deployments) >= count:
+                return deployments
+            if process.poll() is not None:
+                break
+            time.sleep(0.5)
+    process.kill()
+    output = process.communicate()[0].decode(errors="replace")
+    pytest.fail(f"serve did not register {count} deployments; its output:\n{output[-3000:]}")
+
+
+def test_serve_registers_scheduled_deployments(prefect_harness, tmp_path, db_url):
+    from prefect.settings import PREFECT_API_URL
+
+    path = tmp_path / "groups.toml"
+    path.write_text(GROUPS)
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    command = [sys.executable, "-m", "newscorpus.cli", "--db", db_url, "--config", str(path)]
+    process = subprocess.Popen(
+        [*command, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deployments = wait_for_deployments(process, 2)
+    finally:
+        process.terminate()
+        process.communicate(timeout=60)
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        assert {client.read_flow(d.flow_id).name for d in deployments} == {"ingest_feeds"}
+    by_name = {d.name: d for d in deployments}
+    assert set(by_name) == {"world", "morning"}
+    assert [s.schedule.cron for s in by_name["world"].schedules] == ["*/30 * * * *"]
+    morning = by_name["morning"].schedules[0].schedule
+    assert (morning.cron, morning.timezone) == ("0 6 * * *", "Europe/Paris")
+    assert by_name["morning"].parameters["feeds"] == ["https://news.example/local.xml"]
+    assert by_name["morning"].parameters["database_url"] == db_url
