@@ -155,26 +155,12 @@ def test_app_config_file_is_mounted_where_the_app_reads_it(services):
 # --- prefect.yaml -------------------------------------------------------------------------
 
 
-# Flow files written on branch `fetch`. Until it is merged their deployments are expected to
-# fail with FileNotFoundError (and only that); after the merge they pass, strict xfail turns
-# that into a failure, and this set must be emptied: every deployment is then really checked.
-AWAITING_BRANCH_FETCH = {"flows/ingest_feeds.py", "flows/ingest_urls.py"}
-
-
 def deployments() -> list[dict[str, Any]]:
     return load_yaml("prefect.yaml")["deployments"]
 
 
 def deployment_cases() -> list[Any]:
-    cases = []
-    for deployment in deployments():
-        path = deployment["entrypoint"].partition(":")[0]
-        marks = []
-        if path in AWAITING_BRANCH_FETCH:
-            reason = f"{path} arrives with branch fetch"
-            marks.append(pytest.mark.xfail(strict=True, raises=FileNotFoundError, reason=reason))
-        cases.append(pytest.param(deployment, id=deployment["name"], marks=marks))
-    return cases
+    return [pytest.param(deployment, id=deployment["name"]) for deployment in deployments()]
 
 
 def load_entrypoint(entrypoint: str) -> Any:

@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import EXAMPLES, REPO, postgres_database, require_service
 from sqlalchemy.engine import make_url
 
 from corpus.store import open_store
+from tests.support import EXAMPLES, REPO, postgres_database, require_service
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
