@@ -1,12 +1,24 @@
-"""HTML pages: trafilatura extracts the body (comments excluded) and the page metadata."""
+"""HTML pages: prune widgets, let trafilatura extract body and metadata, clean the paragraphs.
+
+trafilatura runs with `include_comments=False` and its fast heuristics on a tree from which
+`extractors.prune` has removed page widgets; `extractors.debris` then removes what it still
+keeps (captions, teaser lists, share and newsletter lines, repeated headlines...).
+"""
 
 from __future__ import annotations
 
 import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 from extractors.article import Article, ExtractionError
+from extractors.debris import Draft, clean_paragraphs
+from extractors.prune import prune_widgets
+from extractors.rules import DEFAULT_LANGUAGES, load_rules
 
-EXTRACTOR_NAME = f"trafilatura-{trafilatura.__version__}"
+EXTRACTOR_NAME = f"newscorpus-html+trafilatura-{trafilatura.__version__}"
+MAX_HTML_CHARS = 5_000_000
+MAX_TREE_ELEMENTS = 200_000
 
 
 def _authors(raw: str | None) -> list[str]:
@@ -15,13 +27,43 @@ def _authors(raw: str | None) -> list[str]:
     return [name.strip() for name in raw.split(";") if name.strip()]
 
 
-def extract_html(html: str, url: str | None = None) -> Article:
-    """Main text and metadata of one page; raises ExtractionError when there is no body."""
+def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElement, list[str]]:
+    """The page's tree and warnings; a page over `max_chars` is cut there (its start holds the
+    article), a tree over `max_elements` is refused so that extraction time stays bounded."""
     if "<" not in html[:10000]:
         raise ExtractionError("not HTML: no markup in the first 10 kB")
+    warnings = []
+    if len(html) > max_chars:
+        warnings.append(f"page truncated to its first {max_chars} characters")
+        html = html[:max_chars]
+    tree = load_html(html)  # trafilatura's own parser settings, so its heuristics see the same tree
+    if tree is None:
+        raise ExtractionError("HTML cannot be parsed")
+    body = tree.find("body")
+    if body is None or not len(body) and not (body.text or "").strip():
+        raise ExtractionError("HTML has no body")
+    size = sum(1 for _ in tree.iter())
+    if size > max_elements:
+        raise ExtractionError(f"page has {size} elements, over the {max_elements} limit")
+    return tree, warnings
+
+
+def extract_html(
+    html: str,
+    url: str | None = None,
+    *,
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+    max_chars: int = MAX_HTML_CHARS,
+    max_elements: int = MAX_TREE_ELEMENTS,
+) -> Article:
+    """Main text and metadata of one page; raises ExtractionError when there is no body."""
+    rules = load_rules(languages)
+    tree, warnings = parse_page(html, max_chars, max_elements)
+    prune_widgets(tree, rules)
     result = trafilatura.bare_extraction(
-        html,
+        tree,
         url=url,
+        fast=True,
         include_comments=False,
         include_tables=True,
         with_metadata=True,
@@ -29,12 +71,17 @@ def extract_html(html: str, url: str | None = None) -> Article:
     )
     if result is None or not (result.text or "").strip():
         raise ExtractionError("no article text found in the HTML (navigation-only or empty page)")
+    title = (result.title or "").strip() or None
+    draft = clean_paragraphs(Draft(title, result.text.split("\n"), result.date), rules)
+    if not draft.paragraphs:
+        raise ExtractionError("no article text left after removing page debris")
     return Article(
-        title=(result.title or "").strip() or None,
-        text=result.text.strip(),
-        published=result.date,
+        title=title,
+        text="\n".join(draft.paragraphs),
+        published=draft.published,
         authors=_authors(result.author),
         site=result.sitename or result.hostname,
         url=result.url or url,
         extractor=EXTRACTOR_NAME,
+        warnings=warnings,
     )

@@ -1,0 +1,70 @@
+"""Tree-level pruning before trafilatura runs: page widgets recognised by markup, not by words.
+
+Media figures and captions, asides, forms, and elements whose class or id names a widget
+(related links, sharing, newsletter boxes, comments, galleries, ads) are removed. The rules are
+in `config/rules/structure.toml` and do not depend on the page's language.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from extractors.rules import RuleSet
+
+# Never pruned as widgets: the document itself and its main article containers.
+_PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
+_CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def class_words(element: HtmlElement) -> set[str]:
+    """Lower-cased words of the element's class and id ("article-relatedLinks" → article,
+    related, links)."""
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return {word.lower() for word in _CLASS_WORD.findall(names)}
+
+
+def _holds_article_text(element: HtmlElement, rules: RuleSet) -> bool:
+    """True when removing `element` could remove article paragraphs (see structure.toml)."""
+    long_chars = rules.setting("html", "long_paragraph_chars")
+    long_paragraphs = 0
+    for paragraph in element.iter("p"):
+        if len(paragraph.text_content()) >= long_chars:
+            long_paragraphs += 1
+            if long_paragraphs > rules.setting("html", "max_long_paragraphs"):
+                return True
+    text_chars = len(element.text_content())
+    if text_chars <= rules.setting("html", "max_widget_chars"):
+        return False
+    if class_words(element) & set(rules.setting("html", "content_words")):
+        return True
+    link_chars = sum(len(link.text_content()) for link in element.iter("a"))
+    return link_chars / text_chars < rules.setting("html", "min_widget_link_share")
+
+
+def _is_widget(element: HtmlElement, drop_tags: frozenset[str], words: frozenset[str]) -> bool:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _PROTECTED_TAGS:
+        return False
+    return tag in drop_tags or bool(class_words(element) & words)
+
+
+def prune_widgets(tree: HtmlElement, rules: RuleSet) -> int:
+    """Remove widget elements from `tree` in place (their tail text stays); returns how many."""
+    drop_tags = frozenset(rules.setting("html", "drop_tags"))
+    words = frozenset(rules.setting("html", "widget_words"))
+    doomed = [
+        element
+        for element in tree.iter()
+        if isinstance(element.tag, str) and _is_widget(element, drop_tags, words)
+    ]
+    removed: set[HtmlElement] = set()
+    for element in doomed:
+        # Skip elements already gone with a removed ancestor, and article containers.
+        if element.getparent() is None or any(a in removed for a in element.iterancestors()):
+            continue
+        if not _holds_article_text(element, rules):
+            element.drop_tree()
+            removed.add(element)
+    return len(removed)

@@ -1,0 +1,97 @@
+"""Render an HTML page to all its visible text, one block per line (what a copy-paste gives).
+
+Used to build the plain-text benchmark input and by tests of the plain-text cleaner; scripts,
+styles, templates and other invisible parts are skipped, block elements start a new line.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+from lxml import etree
+
+INVISIBLE_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "iframe"}
+)
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "br",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "ul",
+        "option",
+        "select",
+        "button",
+        "label",
+        "caption",
+        "legend",
+    ]
+)
+
+
+def _walk(element: etree._Element, out: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag.lower() in INVISIBLE_TAGS or not isinstance(element.tag, str):
+        if element.tail:
+            out.append(element.tail)
+        return
+    block = tag.lower() in BLOCK_TAGS
+    if block:
+        out.append("\n")
+    if element.text:
+        out.append(element.text)
+    for child in element:
+        _walk(child, out)
+    if block:
+        out.append("\n")
+    if element.tail:
+        out.append(element.tail)
+
+
+def visible_text(html: str | bytes) -> str:
+    """All visible text of `html`, blocks on their own lines, runs of spaces folded."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return ""
+    body = root.find("body")
+    out: list[str] = []
+    _walk(body if body is not None else root, out)
+    lines = (" ".join(line.split()) for line in "".join(out).splitlines())
+    return "\n".join(line for line in lines if line)
