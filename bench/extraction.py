@@ -25,6 +25,7 @@ from pathlib import Path
 import trafilatura
 
 from extractors import Document, ExtractionConfig, extract_many, iter_documents
+from extractors.encoding import decode_bytes
 from extractors.inputs import InputFailure
 from extractors.visible_text import visible_text
 
@@ -155,7 +156,7 @@ def main() -> None:
             print_worst(result, args.worst)
 
     if args.only != "html":
-        rendered = {pid: visible_text(html) for pid, html in pages.items()}
+        rendered = {pid: visible_text(decode_bytes(html, html=True)) for pid, html in pages.items()}
         ours, ours_s = timed(lambda: newscorpus_text(rendered))
         results = [
             score("raw visible text (copy-paste)", gold, rendered, 0.0),

@@ -6,8 +6,8 @@ styles, templates and other invisible parts are skipped, block elements start a 
 
 from __future__ import annotations
 
-import lxml.html
 from lxml import etree
+from trafilatura.utils import load_html
 
 INVISIBLE_TAGS = frozenset(
     {"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "iframe"}
@@ -84,11 +84,10 @@ def _walk(element: etree._Element, out: list[str]) -> None:
         out.append(element.tail)
 
 
-def visible_text(html: str | bytes) -> str:
+def visible_text(html: str) -> str:
     """All visible text of `html`, blocks on their own lines, runs of spaces folded."""
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+    root = load_html(html)
+    if root is None:
         return ""
     body = root.find("body")
     out: list[str] = []
