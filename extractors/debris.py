@@ -81,13 +81,13 @@ def cut_reader_comments(draft: Draft, rules: RuleSet) -> None:
 
 
 def drop_teaser_blocks(draft: Draft, rules: RuleSet) -> None:
-    """A teaser heading ("Related articles", "Don't miss") and the run of short headlines or
-    list items under it are links to other articles."""
+    """A teaser heading ("Related articles", "Don't miss") or teaser line ("Related: ...") and
+    the run of short headlines or list items under it are links to other articles."""
     kept: list[str] = []
     in_block = False
     short = rules.setting("text", "short_line_chars")
     for line in draft.paragraphs:
-        if rules.is_teaser_heading(line):
+        if rules.is_teaser_heading(line) or rules.debris_kind(line) == "teaser":
             in_block = True
             continue
         if in_block and (len(line) <= short or _LIST_ITEM.match(line)):
@@ -134,13 +134,19 @@ def take_date_stamps(draft: Draft, rules: RuleSet) -> None:
     draft.keep(kept, "dateline")
 
 
+def _repeats_title(line: str, title: str) -> bool:
+    words = normalized(line)
+    return bool(words) and words in title and len(words) * 2 >= len(title)
+
+
 def drop_title_repeats(draft: Draft, rules: RuleSet) -> None:
-    """The headline repeated as one of the first body paragraphs belongs in `title` only."""
+    """The headline repeated as one of the first body paragraphs belongs in `title` only (the
+    page title may carry a site suffix: "Headline - Site")."""
     title = normalized(draft.title or "")
     if not title:
         return
     head, tail = draft.paragraphs[:_HEAD_LINES], draft.paragraphs[_HEAD_LINES:]
-    draft.keep([p for p in head if normalized(p) != title] + tail, "title")
+    draft.keep([p for p in head if not _repeats_title(p, title)] + tail, "title")
 
 
 def drop_standfirst_repeats(draft: Draft, rules: RuleSet) -> None:
@@ -172,6 +178,31 @@ def drop_repeated_paragraphs(draft: Draft, rules: RuleSet) -> None:
     draft.keep(kept, "repeat")
 
 
+def drop_menu_runs(draft: Draft, rules: RuleSet) -> None:
+    """A long run of one-to-few-word lines without punctuation is a navigation menu or a tag
+    cloud. List items ("- ...") and table rows ("| ... |") are not counted."""
+    min_run = rules.setting("text", "menu_run_lines")
+    max_words = rules.setting("text", "menu_item_words")
+    lines, kept, run = draft.paragraphs, [], []
+    for line in [*draft.paragraphs, ""]:
+        menu_item = (
+            bool(line)
+            and len(line.split()) <= max_words
+            and not ends_sentence(line)
+            and not line.startswith(("- ", "|"))
+        )
+        if menu_item:
+            run.append(line)
+            continue
+        if len(run) < min_run:
+            kept.extend(run)
+        run = []
+        if line:
+            kept.append(line)
+    if len(kept) < len(lines):
+        draft.keep(kept, "menu")
+
+
 def trim_fragment_edges(draft: Draft, rules: RuleSet) -> None:
     """One or two short non-sentence lines before the first or after the last sentence paragraph
     are kickers, bylines, author names or another article's headline. Inner ones (subheadings)
@@ -196,6 +227,7 @@ PARAGRAPH_STEPS: tuple[Step, ...] = (
     drop_title_repeats,
     drop_standfirst_repeats,
     drop_repeated_paragraphs,
+    drop_menu_runs,
     trim_fragment_edges,
 )
 

@@ -68,6 +68,8 @@ def extract_html(
         include_tables=True,
         with_metadata=True,
         deduplicate=False,
+        # htmldate's extensive search falls back to slow free-text date parsing.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if result is None or not (result.text or "").strip():
         raise ExtractionError("no article text found in the HTML (navigation-only or empty page)")

@@ -43,22 +43,40 @@ def _holds_article_text(element: HtmlElement, rules: RuleSet) -> bool:
     return link_chars / text_chars < rules.setting("html", "min_widget_link_share")
 
 
-def _is_widget(element: HtmlElement, drop_tags: frozenset[str], words: frozenset[str]) -> bool:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in _PROTECTED_TAGS:
+def is_link_list(element: HtmlElement, rules: RuleSet) -> bool:
+    """A list of at least `link_list_items` items whose text is nearly all link text: teasers
+    for other articles ("- Gronk, Serena perform with Laker Girls ...")."""
+    items = element.findall("li")
+    if len(items) < rules.setting("html", "link_list_items"):
         return False
-    return tag in drop_tags or bool(class_words(element) & words)
+    text_chars = len(element.text_content().strip())
+    link_chars = sum(len(link.text_content().strip()) for link in element.iter("a"))
+    return bool(text_chars) and link_chars / text_chars >= rules.setting("html", "link_list_share")
+
+
+def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
+    """Elements named as widgets by tag or class/id word, and link lists, in document order."""
+    drop_tags = frozenset(rules.setting("html", "drop_tags"))
+    words = frozenset(rules.setting("html", "widget_words"))
+    hint = re.compile("|".join(sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    found = []
+    for element in tree.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if not tag or tag in _PROTECTED_TAGS:
+            continue
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        if (
+            tag in drop_tags
+            or (hint.search(names) and class_words(element) & words)
+            or (tag in {"ul", "ol"} and is_link_list(element, rules))
+        ):
+            found.append(element)
+    return found
 
 
 def prune_widgets(tree: HtmlElement, rules: RuleSet) -> int:
     """Remove widget elements from `tree` in place (their tail text stays); returns how many."""
-    drop_tags = frozenset(rules.setting("html", "drop_tags"))
-    words = frozenset(rules.setting("html", "widget_words"))
-    doomed = [
-        element
-        for element in tree.iter()
-        if isinstance(element.tag, str) and _is_widget(element, drop_tags, words)
-    ]
+    doomed = _widget_candidates(tree, rules)
     removed: set[HtmlElement] = set()
     for element in doomed:
         # Skip elements already gone with a removed ancestor, and article containers.

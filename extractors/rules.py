@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,9 @@ from typing import Any
 from config import RULES_DIR
 
 DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "ru")
+# Debris phrases are short; longer paragraphs are article text and are not matched at all.
+MAX_DEBRIS_CHARS = 1200
+_MEMO_SIZE = 50_000
 
 
 def _whole_line(patterns: list[str]) -> re.Pattern[str] | None:
@@ -40,9 +43,19 @@ class RuleSet:
     time_of_day: re.Pattern[str]
     languages: tuple[str, ...]
     structure: dict[str, Any]
+    _kinds: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def debris_kind(self, line: str) -> str | None:
         """The kind of debris `line` is ("share", "caption", ...), or None for a content line."""
+        if line in self._kinds:
+            return self._kinds[line]
+        kind = self._match_kind(line) if len(line) <= MAX_DEBRIS_CHARS else None
+        if len(self._kinds) >= _MEMO_SIZE:
+            self._kinds.clear()
+        self._kinds[line] = kind
+        return kind
+
+    def _match_kind(self, line: str) -> str | None:
         for kind, pattern in self.line_kinds:
             if pattern.match(line):
                 return kind
