@@ -3,11 +3,12 @@
     .venv/bin/python bench/extraction.py [--zyte DIR] [--only html|text] [--worst N]
 
 Prints, for the HTML path, plain trafilatura (`include_comments=False`) next to
-`newscorpus extract` (the same `iter_documents` + `extract_many` path the command runs); and for
+`newscorpus extract` (`extract_many`, what the command runs on each file's bytes); and for
 the plain-text path, the raw visible text of each page (a copy-paste) next to the plain-text
 cleaner. Metric (the benchmark's own): `\\w+` tokens, multisets of 4-token shingles, per-page
 TP/FP/FN normalised to sum to 1, precision and recall averaged over pages, F1 of the averages.
-Speed is pages per second of one single-process pass over every page.
+Speed is pages per second of one single-process pass over every page; the HTML variants take
+turns page by page so that load from other processes on a shared machine weighs on both alike.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
 
-from extractors import Document, ExtractionConfig, extract_many, iter_documents
+from extractors import Document, ExtractionConfig, extract_many
 from extractors.encoding import decode_bytes
 from extractors.inputs import InputFailure
 from extractors.visible_text import visible_text
@@ -91,30 +92,35 @@ def page_id(path: str) -> str:
     return Path(path).name.split(".")[0]
 
 
-def timed(run: Callable[[], dict[str, str]]) -> tuple[dict[str, str], float]:
-    start = time.perf_counter()
-    texts = run()
-    return texts, time.perf_counter() - start
+def plain_trafilatura(page: bytes) -> str:
+    return trafilatura.extract(page, include_comments=False) or ""
 
 
-def plain_trafilatura(pages: dict[str, bytes]) -> dict[str, str]:
-    return {
-        pid: trafilatura.extract(html, include_comments=False) or "" for pid, html in pages.items()
-    }
-
-
-def texts_of(results: Iterable[object]) -> dict[str, str]:
-    return {page_id(r.source): r.article.text for r in results if not isinstance(r, InputFailure)}
-
-
-def newscorpus_html(html_dir: Path) -> dict[str, str]:
+def newscorpus(kind: str) -> Callable[[bytes | str], str]:
+    """One page through `extract_many`, the function `newscorpus extract` runs per batch."""
     config = ExtractionConfig()
-    return texts_of(extract_many(iter_documents([str(html_dir)], config.max_input_bytes), config))
+
+    def run(page: bytes | str) -> str:
+        (result,) = extract_many([Document(source="page", kind=kind, payload=page)], config)
+        return "" if isinstance(result, InputFailure) else result.article.text
+
+    return run
 
 
-def newscorpus_text(rendered: dict[str, str]) -> dict[str, str]:
-    docs = (Document(source=pid, kind="text", payload=text) for pid, text in rendered.items())
-    return texts_of(extract_many(docs, ExtractionConfig()))
+def interleaved(
+    pages: dict[str, bytes | str], variants: list[Callable[[bytes | str], str]]
+) -> list[tuple[dict[str, str], float]]:
+    """Texts and total seconds of each variant; the variants take turns page by page (in
+    alternating order), so that load from other processes weighs on all of them alike."""
+    texts: list[dict[str, str]] = [{} for _ in variants]
+    seconds = [0.0 for _ in variants]
+    for number, (pid, page) in enumerate(sorted(pages.items())):
+        order = range(len(variants)) if number % 2 == 0 else reversed(range(len(variants)))
+        for index in order:
+            start = time.perf_counter()
+            texts[index][pid] = variants[index](page)
+            seconds[index] += time.perf_counter() - start
+    return list(zip(texts, seconds, strict=True))
 
 
 def print_table(title: str, results: list[Result]) -> None:
@@ -144,8 +150,7 @@ def main() -> None:
     print(f"{len(pages)} pages from {args.zyte}")
 
     if args.only != "text":
-        base, base_s = timed(lambda: plain_trafilatura(pages))
-        ours, ours_s = timed(lambda: newscorpus_html(html_dir))
+        (base, base_s), (ours, ours_s) = interleaved(pages, [plain_trafilatura, newscorpus("html")])
         results = [
             score(f"trafilatura {trafilatura.__version__} (no comments)", gold, base, base_s),
             score("newscorpus extract (HTML)", gold, ours, ours_s),
@@ -157,7 +162,7 @@ def main() -> None:
 
     if args.only != "html":
         rendered = {pid: visible_text(decode_bytes(html, html=True)) for pid, html in pages.items()}
-        ours, ours_s = timed(lambda: newscorpus_text(rendered))
+        ((ours, ours_s),) = interleaved(rendered, [newscorpus("text")])
         results = [
             score("raw visible text (copy-paste)", gold, rendered, 0.0),
             score("newscorpus extract (plain text)", gold, ours, ours_s),
