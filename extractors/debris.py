@@ -163,17 +163,15 @@ def drop_standfirst_repeats(draft: Draft, rules: RuleSet) -> None:
 
 
 def drop_repeated_paragraphs(draft: Draft, rules: RuleSet) -> None:
-    """A line repeating the one before it, or a long paragraph repeating any earlier one, is a
-    duplicated caption or a sticky box. Short repeats further apart (recipe steps, table
-    labels) are content."""
-    seen: set[str] = set()
+    """A paragraph repeating the one just before it (same words, whatever the punctuation) is a
+    duplicated caption or alt text. Repeats further apart (recipe steps, interview questions)
+    are content."""
     kept: list[str] = []
     previous = None
     for line in draft.paragraphs:
         key = normalized(line)
-        if key != previous and (key not in seen or is_fragment(line, rules)):
+        if key != previous:
             kept.append(line)
-        seen.add(key)
         previous = key
     draft.keep(kept, "repeat")
 

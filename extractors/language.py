@@ -10,7 +10,7 @@ _lock = threading.Lock()
 
 
 # langdetect's cost grows with the text; the first paragraphs decide the language as well.
-SAMPLE_CHARS = 1000
+SAMPLE_CHARS = 600
 
 
 def detect_language(text: str, *, seed: int = 0, min_chars: int = 20) -> str | None:

@@ -8,6 +8,7 @@ in `config/rules/structure.toml` and do not depend on the page's language.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
@@ -18,11 +19,15 @@ _PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
 _CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
-def class_words(element: HtmlElement) -> set[str]:
+@lru_cache(maxsize=8192)
+def _words(names: str) -> frozenset[str]:
+    return frozenset(word.lower() for word in _CLASS_WORD.findall(names))
+
+
+def class_words(element: HtmlElement) -> frozenset[str]:
     """Lower-cased words of the element's class and id ("article-relatedLinks" → article,
     related, links)."""
-    names = f"{element.get('class', '')} {element.get('id', '')}"
-    return {word.lower() for word in _CLASS_WORD.findall(names)}
+    return _words(f"{element.get('class', '')} {element.get('id', '')}")
 
 
 def _holds_article_text(element: HtmlElement, rules: RuleSet) -> bool:
@@ -58,16 +63,15 @@ def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
     """Elements named as widgets by tag or class/id word, and link lists, in document order."""
     drop_tags = frozenset(rules.setting("html", "drop_tags"))
     words = frozenset(rules.setting("html", "widget_words"))
-    hint = re.compile("|".join(sorted(words, key=len, reverse=True)), re.IGNORECASE)
     found = []
     for element in tree.iter():
         tag = element.tag if isinstance(element.tag, str) else ""
         if not tag or tag in _PROTECTED_TAGS:
             continue
-        names = f"{element.get('class', '')} {element.get('id', '')}"
+        named = element.get("class") or element.get("id")
         if (
             tag in drop_tags
-            or (hint.search(names) and class_words(element) & words)
+            or (named and not words.isdisjoint(class_words(element)))
             or (tag in {"ul", "ol"} and is_link_list(element, rules))
         ):
             found.append(element)

@@ -43,17 +43,27 @@ class RuleSet:
     time_of_day: re.Pattern[str]
     languages: tuple[str, ...]
     structure: dict[str, Any]
-    _kinds: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[str, tuple[str | None, bool, bool]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
-    def debris_kind(self, line: str) -> str | None:
-        """The kind of debris `line` is ("share", "caption", ...), or None for a content line."""
-        if line in self._kinds:
-            return self._kinds[line]
-        kind = self._match_kind(line) if len(line) <= MAX_DEBRIS_CHARS else None
-        if len(self._kinds) >= _MEMO_SIZE:
-            self._kinds.clear()
-        self._kinds[line] = kind
-        return kind
+    def _classify(self, line: str) -> tuple[str | None, bool, bool]:
+        """(debris kind, end heading?, teaser heading?) of `line`, remembered: the cleaning
+        steps ask about the same lines several times."""
+        if (known := self._memo.get(line)) is not None:
+            return known
+        if len(line) > MAX_DEBRIS_CHARS:
+            found: tuple[str | None, bool, bool] = (None, False, False)
+        else:
+            found = (
+                self._match_kind(line),
+                bool(self.end_heading and self.end_heading.match(line)),
+                bool(self.teaser_heading and self.teaser_heading.match(line)),
+            )
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[line] = found
+        return found
 
     def _match_kind(self, line: str) -> str | None:
         for kind, pattern in self.line_kinds:
@@ -61,13 +71,17 @@ class RuleSet:
                 return kind
         return "caption" if self.bracket_credit.search(line) else None
 
+    def debris_kind(self, line: str) -> str | None:
+        """The kind of debris `line` is ("share", "caption", ...), or None for a content line."""
+        return self._classify(line)[0]
+
     def is_end_heading(self, line: str) -> bool:
         """A heading after which only reader comments follow ("Leave a Reply", "Comments")."""
-        return bool(self.end_heading and self.end_heading.match(line))
+        return self._classify(line)[1]
 
     def is_teaser_heading(self, line: str) -> bool:
         """A heading that introduces a list of teaser headlines ("Related posts", "Don't miss")."""
-        return bool(self.teaser_heading and self.teaser_heading.match(line))
+        return self._classify(line)[2]
 
     def setting(self, section: str, key: str) -> Any:
         return self.structure[section][key]
