@@ -90,7 +90,8 @@ def drop_teaser_blocks(draft: Draft, rules: RuleSet) -> None:
         if rules.is_teaser_heading(line) or rules.debris_kind(line) == "teaser":
             in_block = True
             continue
-        if in_block and (len(line) <= short or _LIST_ITEM.match(line)):
+        headline = is_fragment(line, rules) or (len(line) <= short and line.endswith("?"))
+        if in_block and (headline or _LIST_ITEM.match(line)):
             continue
         in_block = False
         kept.append(line)

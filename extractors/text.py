@@ -30,12 +30,12 @@ def split_lines(text: str) -> list[str]:
 
 def line_score(line: str, rules: RuleSet) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences); rule-list debris only costs, numbers (table cells) are neutral, and comment
+    sentences); rule-list debris costs a little (the steps remove it), numbers (table cells) are neutral, and comment
     headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
     if rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
-        return -float(rules.setting("text", "fragment_cost"))
+        return -float(rules.setting("text", "debris_cost"))
     if _NUMERIC.match(line):
         return 0.0
     weight = len(line) + (rules.setting("text", "cjk_weight") - 1) * len(_CJK.findall(line))
@@ -44,11 +44,16 @@ def line_score(line: str, rules: RuleSet) -> float:
 
 
 def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
-    """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0."""
+    """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
+    Comments follow the article: once a run of `min_core_score` is found, the first comment
+    boundary ends the search, however long the comments are."""
     best, best_span = 0.0, None
     running, start = 0.0, 0
+    enough = rules.setting("text", "min_core_score")
     for index, line in enumerate(lines):
         score = line_score(line, rules)
+        if score == _BOUNDARY and best >= enough:
+            break
         if score == _BOUNDARY or running + score <= 0:
             running, start = 0.0, index + 1
             continue
