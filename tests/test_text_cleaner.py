@@ -200,11 +200,12 @@ def test_core_is_the_densest_run_and_stops_at_comment_headings() -> None:
         PARAGRAPH.replace("Tuesday", "Monday"),
         "A subheading",
         PARAGRAPH.replace("Tuesday", "Friday"),
+        PARAGRAPH.replace("Tuesday", "Sunday"),
         "Leave a Reply",
         PARAGRAPH + " A reader's long comment repeats the story at length.",
         PARAGRAPH,
     ]
-    assert find_core(lines, RULES) == (4, 8)
+    assert find_core(lines, RULES) == (4, 9)
 
 
 def test_title_is_the_header_line_sharing_words_with_the_body() -> None:
