@@ -30,8 +30,8 @@ def split_lines(text: str) -> list[str]:
 
 def line_score(line: str, rules: RuleSet) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences); rule-list debris costs a little (the steps remove it), numbers (table cells) are neutral, and comment
-    headings are boundaries."""
+    sentences). Rule-list debris costs a little (the steps remove it later), numbers (table
+    cells) are neutral, and comment headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
     if rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
