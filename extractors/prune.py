@@ -16,6 +16,7 @@ from extractors.rules import RuleSet
 
 # Never pruned as widgets: the document itself and its main article containers.
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
+_TEXT_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
 _CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -59,6 +60,17 @@ def is_link_list(element: HtmlElement, rules: RuleSet) -> bool:
     return bool(text_chars) and link_chars / text_chars >= rules.setting("html", "link_list_share")
 
 
+def is_link_paragraph(element: HtmlElement, rules: RuleSet) -> bool:
+    """A paragraph or subheading that is nothing but a link: a teaser for another article
+    ("CO-FOUNDER 'PROUD' OF HOME DEPOT EMPLOYEES") or a call to action, not article text."""
+    link = element.find("a")
+    if link is None:
+        return False
+    text_chars = len(element.text_content().strip())
+    link_chars = sum(len(a.text_content().strip()) for a in element.iter("a"))
+    return bool(text_chars) and link_chars / text_chars >= rules.setting("html", "link_text_share")
+
+
 def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
     """Elements named as widgets by tag or class/id word, and link lists, in document order."""
     drop_tags = frozenset(rules.setting("html", "drop_tags"))
@@ -73,6 +85,7 @@ def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
             tag in drop_tags
             or (named and not words.isdisjoint(class_words(element)))
             or (tag in {"ul", "ol"} and is_link_list(element, rules))
+            or (tag in _TEXT_BLOCKS and is_link_paragraph(element, rules))
         ):
             found.append(element)
     return found
