@@ -12,9 +12,10 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from extractors.article import Article, ExtractionError
-from extractors.debris import Draft, clean_paragraphs
+from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
 from extractors.prune import prune_widgets
-from extractors.rules import DEFAULT_LANGUAGES, load_rules
+from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
+from extractors.visible_text import visible_lines
 
 EXTRACTOR_NAME = f"newscorpus-html+trafilatura-{trafilatura.__version__}"
 MAX_HTML_CHARS = 5_000_000
@@ -48,6 +49,30 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElemen
     return tree, warnings
 
 
+def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> list[str]:
+    """Sentence paragraphs that directly follow the extracted text on the (pruned) page: the
+    rest of an article split over several containers, which trafilatura keeps only in part.
+    Stops at the first debris line, heading of a teaser or comment section, or two lines in a
+    row that are not prose."""
+    wanted = {normalized(p) for p in paragraphs if len(p) >= 40}
+    last = max((n for n, line in enumerate(lines) if normalized(line) in wanted), default=None)
+    if last is None:
+        return []
+    found: list[str] = []
+    pending: list[str] = []
+    for line in lines[last + 1 :]:
+        if rules.debris_kind(line) or rules.is_teaser_heading(line) or rules.is_end_heading(line):
+            break
+        if ends_sentence(line) and len(line) >= 250:
+            found += [*pending, line]
+            pending = []
+        elif pending:
+            break
+        else:
+            pending.append(line)
+    return found
+
+
 def extract_html(
     html: str,
     url: str | None = None,
@@ -74,7 +99,9 @@ def extract_html(
     if result is None or not (result.text or "").strip():
         raise ExtractionError("no article text found in the HTML (navigation-only or empty page)")
     title = (result.title or "").strip() or None
-    draft = clean_paragraphs(Draft(title, result.text.split("\n"), result.date), rules)
+    paragraphs = result.text.split("\n")
+    paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
+    draft = clean_paragraphs(Draft(title, paragraphs, result.date), rules)
     if not draft.paragraphs:
         raise ExtractionError("no article text left after removing page debris")
     return Article(

@@ -84,13 +84,16 @@ def _walk(element: etree._Element, out: list[str]) -> None:
         out.append(element.tail)
 
 
-def visible_text(html: str) -> str:
-    """All visible text of `html`, blocks on their own lines, runs of spaces folded."""
-    root = load_html(html)
-    if root is None:
-        return ""
+def visible_lines(root: etree._Element) -> list[str]:
+    """The visible text of a parsed page, one block per line, runs of spaces folded."""
     body = root.find("body")
     out: list[str] = []
     _walk(body if body is not None else root, out)
     lines = (" ".join(line.split()) for line in "".join(out).splitlines())
-    return "\n".join(line for line in lines if line)
+    return [line for line in lines if line]
+
+
+def visible_text(html: str) -> str:
+    """All visible text of `html`, blocks on their own lines, runs of spaces folded."""
+    root = load_html(html)
+    return "" if root is None else "\n".join(visible_lines(root))

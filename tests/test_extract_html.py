@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml.html import fromstring
 
 from extractors import Document, extract_document
-from extractors.html import extract_html
+from extractors.html import extract_html, following_prose
 from extractors.prune import class_words, is_link_list, prune_widgets
 from extractors.rules import load_rules
 
@@ -125,3 +125,20 @@ def test_document_through_the_pipeline_gets_language_and_extractor() -> None:
     article = extract_document(Document("page.html", "html", news_page().encode("utf-8")))
     assert article.language == "en"
     assert article.extractor.startswith("newscorpus-html+trafilatura-")
+
+
+def test_prose_right_after_the_extracted_text_is_added_until_a_stop() -> None:
+    long_line = BODY[0] + " " + BODY[1]
+    lines = [
+        "Home",
+        BODY[0],
+        BODY[1],
+        long_line.replace("Tuesday", "Monday"),
+        "A subheading",
+        long_line.replace("Tuesday", "Friday"),
+        "Leave a Reply",
+        long_line.replace("Tuesday", "Sunday"),
+    ]
+    added = following_prose(BODY[:2], lines, RULES)
+    assert added == lines[3:6]
+    assert following_prose(["Not on the page at all, this paragraph."], lines, RULES) == []
