@@ -7,8 +7,9 @@ Prints, for the HTML path, plain trafilatura (`include_comments=False`) next to
 the plain-text path, the raw visible text of each page (a copy-paste) next to the plain-text
 cleaner. Metric (the benchmark's own): `\\w+` tokens, multisets of 4-token shingles, per-page
 TP/FP/FN normalised to sum to 1, precision and recall averaged over pages, F1 of the averages.
-Speed is pages per second of one single-process pass over every page; the HTML variants take
-turns page by page so that load from other processes on a shared machine weighs on both alike.
+Speed is pages per second of one single-process pass over every page, after one untimed warm-up
+page per variant; the HTML variants take turns page by page so that load from other processes
+on a shared machine weighs on both alike.
 """
 
 from __future__ import annotations
@@ -111,7 +112,12 @@ def interleaved(
     pages: dict[str, bytes | str], variants: list[Callable[[bytes | str], str]]
 ) -> list[tuple[dict[str, str], float]]:
     """Texts and total seconds of each variant; the variants take turns page by page (in
-    alternating order), so that load from other processes weighs on all of them alike."""
+    alternating order), so that load from other processes weighs on all of them alike. Each
+    variant first runs once untimed on the first page: one-time set-up (langdetect's profiles,
+    rule compilation, trafilatura's caches) is not part of the per-page rate."""
+    first = min(pages)
+    for variant in variants:
+        variant(pages[first])
     texts: list[dict[str, str]] = [{} for _ in variants]
     seconds = [0.0 for _ in variants]
     for number, (pid, page) in enumerate(sorted(pages.items())):

@@ -1,8 +1,9 @@
-"""HTML pages: prune widgets, let trafilatura extract body and metadata, clean the paragraphs.
+"""HTML pages: read the metadata, prune widgets, let trafilatura extract the body, clean it.
 
 trafilatura runs with `include_comments=False` and its fast heuristics on a tree from which
-`extractors.prune` has removed page widgets; `extractors.debris` then removes what it still
-keeps (captions, teaser lists, share and newsletter lines, repeated headlines...).
+`extractors.prune` has removed page widgets; prose that directly follows its text on the page
+is added back (articles split over several containers), and `extractors.debris` removes what
+is still debris (captions, teaser lists, share and newsletter lines, repeated headlines...).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from trafilatura.utils import load_html
 
 from extractors.article import Article, ExtractionError
 from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
+from extractors.metadata import page_metadata
 from extractors.prune import prune_widgets
 from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 from extractors.visible_text import visible_lines
@@ -20,12 +22,6 @@ from extractors.visible_text import visible_lines
 EXTRACTOR_NAME = f"newscorpus-html+trafilatura-{trafilatura.__version__}"
 MAX_HTML_CHARS = 5_000_000
 MAX_TREE_ELEMENTS = 200_000
-
-
-def _authors(raw: str | None) -> list[str]:
-    if not raw:
-        return []
-    return [name.strip() for name in raw.split(";") if name.strip()]
 
 
 def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElement, list[str]]:
@@ -84,6 +80,7 @@ def extract_html(
     """Main text and metadata of one page; raises ExtractionError when there is no body."""
     rules = load_rules(languages)
     tree, warnings = parse_page(html, max_chars, max_elements)
+    meta = page_metadata(tree, url)  # before pruning: bylines and author boxes are widgets
     prune_widgets(tree, rules)
     result = trafilatura.bare_extraction(
         tree,
@@ -91,26 +88,23 @@ def extract_html(
         fast=True,
         include_comments=False,
         include_tables=True,
-        with_metadata=True,
+        with_metadata=False,
         deduplicate=False,
-        # htmldate's extensive search falls back to slow free-text date parsing.
-        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if result is None or not (result.text or "").strip():
         raise ExtractionError("no article text found in the HTML (navigation-only or empty page)")
-    title = (result.title or "").strip() or None
     paragraphs = result.text.split("\n")
     paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
-    draft = clean_paragraphs(Draft(title, paragraphs, result.date), rules)
+    draft = clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
     if not draft.paragraphs:
         raise ExtractionError("no article text left after removing page debris")
     return Article(
-        title=title,
+        title=meta.title,
         text="\n".join(draft.paragraphs),
         published=draft.published,
-        authors=_authors(result.author),
-        site=result.sitename or result.hostname,
-        url=result.url or url,
+        authors=meta.authors,
+        site=meta.site,
+        url=meta.url or url,
         extractor=EXTRACTOR_NAME,
         warnings=warnings,
     )
