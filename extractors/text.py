@@ -45,14 +45,15 @@ def line_score(line: str, rules: RuleSet) -> float:
 
 def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
-    Comments follow the article: once a run of `min_core_score` is found, the first comment
-    boundary ends the search, however long the comments are."""
+    Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
+    found, the first comment boundary ends the search, however long the comments are."""
     best, best_span = 0.0, None
     running, start = 0.0, 0
     enough = rules.setting("text", "min_core_score")
+    min_lines = rules.setting("text", "min_core_lines")
     for index, line in enumerate(lines):
         score = line_score(line, rules)
-        if score == _BOUNDARY and best >= enough:
+        if score == _BOUNDARY and best >= enough and best_span[1] - best_span[0] >= min_lines:
             break
         if score == _BOUNDARY or running + score <= 0:
             running, start = 0.0, index + 1
