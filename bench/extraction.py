@@ -133,7 +133,7 @@ def print_table(title: str, results: list[Result]) -> None:
     print(f"\n{title}")
     print(f"{'variant':34} {'precision':>9} {'recall':>7} {'F1':>6} {'pages/s':>8}")
     for r in results:
-        print(f"{r.name:34} {r.precision:9.3f} {r.recall:7.3f} {r.f1:6.3f} {r.pages_per_s:8.1f}")
+        print(f"{r.name:34} {r.precision:9.4f} {r.recall:7.4f} {r.f1:6.4f} {r.pages_per_s:8.1f}")
 
 
 def print_worst(result: Result, count: int) -> None:

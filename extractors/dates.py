@@ -19,6 +19,8 @@ _DOTTED_DATE = re.compile(r"\b(\d{1,2})([./])(\d{1,2})\2((?:19|20)\d{2})\b")
 _TIME_ZONE = re.compile(r"\b[A-Z]{2,5}\b")
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er|e|o|a|º)?$")
 _MAX_NAME_WORDS = 4
+_LIST_MARK = re.compile(r"^[-–•*]\s+")
+_LABEL = re.compile(r"^[^\W\d]+(?:\s[^\W\d]+){0,2}\s*:\s*")
 
 
 def _day(year: int, month: int, day: int) -> str | None:
@@ -61,10 +63,12 @@ def _worded_date(text: str, rules: RuleSet) -> str | None:
 
 
 def parse_date_stamp(line: str, rules: RuleSet) -> str | None:
-    """ISO date of a dateline stamp (optional "Published"/"Updated"... prefix, then a date)."""
+    """ISO date of a dateline stamp: an optional "Published"/"Updated"... prefix (or any short
+    label ending in a colon, in any language: "기사입력 :[ 2018-08-25 15:24 ]"), then a date."""
     if len(line) > rules.setting("dates", "max_stamp_chars") or not rules.year.search(line):
         return None
-    text = rules.date_prefix.sub("", line) if rules.date_prefix else line
+    text = _LABEL.sub("", _LIST_MARK.sub("", line))
+    text = rules.date_prefix.sub("", text) if rules.date_prefix else text
     text = _TIME_ZONE.sub(" ", rules.time_of_day.sub(" ", text))
     found, rest = _numeric_date(text)
     if found:
