@@ -58,6 +58,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 # Western European text has a few accented letters; a page whose "latin-1" decoding is mostly
 # accented letters is Cyrillic, Hebrew, Arabic... bytes under a wrong declaration.
 _MAX_ACCENTED_SHARE = 0.3
+_SINGLE_BYTE_LATIN = frozenset({"cp1252", "iso8859-15", "cp1250", "mac-roman"})
 
 
 def plausible_text(text: str) -> bool:
@@ -90,7 +91,7 @@ def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False
                 text = data.decode(codec)
             except (UnicodeDecodeError, LookupError):
                 continue  # a wrong declaration: fall through to detection
-            if plausible_text(text):
+            if codec not in _SINGLE_BYTE_LATIN or plausible_text(text):
                 return text
     try:
         return data.decode("utf-8")

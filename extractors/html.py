@@ -39,7 +39,7 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElemen
     body = tree.find("body")
     if body is None or not len(body) and not (body.text or "").strip():
         raise ExtractionError("HTML has no body")
-    size = sum(1 for _ in tree.iter())
+    size = int(tree.xpath("count(//*)"))
     if size > max_elements:
         raise ExtractionError(f"page has {size} elements, over the {max_elements} limit")
     return tree, warnings
