@@ -11,7 +11,7 @@ from extractors.html import MAX_HTML_CHARS, MAX_TREE_ELEMENTS, extract_html
 from extractors.inputs import InputFailure
 from extractors.language import detect_language
 from extractors.rules import DEFAULT_LANGUAGES
-from extractors.text import extract_text
+from extractors.text import MAX_TEXT_CHARS, extract_text
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class ExtractionConfig:
     min_text_chars: int = 1
     max_html_chars: int = MAX_HTML_CHARS
     max_tree_elements: int = MAX_TREE_ELEMENTS
+    max_text_chars: int = MAX_TEXT_CHARS
     rule_languages: tuple[str, ...] = DEFAULT_LANGUAGES
     language_seed: int = 0
     language_min_chars: int = 20
@@ -34,6 +35,7 @@ class ExtractionConfig:
             min_text_chars=int(extraction.get("min_text_chars", cls.min_text_chars)),
             max_html_chars=int(extraction.get("max_html_chars", cls.max_html_chars)),
             max_tree_elements=int(extraction.get("max_tree_elements", cls.max_tree_elements)),
+            max_text_chars=int(extraction.get("max_text_chars", cls.max_text_chars)),
             rule_languages=tuple(extraction.get("rule_languages", cls.rule_languages)),
             language_seed=int(language.get("seed", cls.language_seed)),
             language_min_chars=int(language.get("min_chars", cls.language_min_chars)),
@@ -82,7 +84,9 @@ def extract_document(doc: Document, config: ExtractionConfig | None = None) -> A
             max_elements=config.max_tree_elements,
         )
     else:
-        article = extract_text(text, url=doc.url, languages=config.rule_languages)
+        article = extract_text(
+            text, url=doc.url, languages=config.rule_languages, max_chars=config.max_text_chars
+        )
     article.url = doc.url or article.url
     _apply_supplied_metadata(article, doc)
     if len(article.text) < config.min_text_chars:

@@ -17,6 +17,7 @@ from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
 from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 
 EXTRACTOR_NAME = "newscorpus-text-0.2"
+MAX_TEXT_CHARS = 2_000_000
 _CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _NUMERIC = re.compile(r"^[\d\W]+$")
 _BOUNDARY = float("-inf")
@@ -93,10 +94,19 @@ def _header_date(header: list[str], rules: RuleSet) -> str | None:
 
 
 def extract_text(
-    text: str, url: str | None = None, *, languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    text: str,
+    url: str | None = None,
+    *,
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+    max_chars: int = MAX_TEXT_CHARS,
 ) -> Article:
-    """Title, body and dateline date of a plain-text article."""
+    """Title, body and dateline date of a plain-text article; a text over `max_chars` is cut
+    there (with a warning) so that cleaning time stays bounded."""
     rules = load_rules(languages)
+    warnings = []
+    if len(text) > max_chars:
+        warnings.append(f"text truncated to its first {max_chars} characters")
+        text = text[:max_chars]
     lines = split_lines(text)
     if not lines:
         raise ExtractionError("no text: the input is empty or whitespace only")
@@ -116,4 +126,5 @@ def extract_text(
         published=draft.published,
         url=url,
         extractor=EXTRACTOR_NAME,
+        warnings=warnings,
     )

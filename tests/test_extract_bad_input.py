@@ -129,3 +129,29 @@ def test_twenty_megabyte_pages_are_bounded() -> None:
 
     with pytest.raises(ExtractionError, match="byte limit"):
         extract_document(Document("big.html", "html", big), ExtractionConfig())
+
+
+def test_twenty_megabyte_text_is_cut_and_cleaned() -> None:
+    menu = "\n".join(["Home", "News", "Sport"])
+    text = f"Budget approved\n{ARTICLE}\n{ARTICLE.replace('Tuesday', 'Monday')}\n"
+    huge = (text + menu + "\n" + ARTICLE.replace("council", "board") * 40 + "\n") * 3_000
+    assert len(huge.encode()) >= 20_000_000
+    article = extract_document(
+        Document("huge.txt", "text", huge.encode()), ExtractionConfig(max_input_bytes=30_000_000)
+    )
+    assert article.text
+    assert any("truncated" in warning for warning in article.warnings)
+
+
+def test_extraction_limits_come_from_the_config(tmp_path: Path) -> None:
+    from newscorpus.settings import load_settings
+
+    user = tmp_path / "user.toml"
+    user.write_text(
+        '[extraction]\nmax_html_chars = 1000\nmax_text_chars = 500\nrule_languages = ["de"]\n'
+    )
+    config = ExtractionConfig.from_settings(load_settings(user))
+    assert (config.max_html_chars, config.max_text_chars) == (1000, 500)
+    assert config.rule_languages == ("de",)
+    defaults = ExtractionConfig.from_settings(load_settings(None))
+    assert defaults.rule_languages == ("en", "de", "fr", "es", "ru")
