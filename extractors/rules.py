@@ -36,6 +36,7 @@ class RuleSet:
     end_heading: re.Pattern[str] | None
     teaser_heading: re.Pattern[str] | None
     date_prefix: re.Pattern[str] | None
+    tagline: re.Pattern[str] | None
     bracket_credit: re.Pattern[str]
     month_numbers: dict[str, int]
     date_words: frozenset[str]
@@ -83,6 +84,10 @@ class RuleSet:
         """A heading that introduces a list of teaser headlines ("Related posts", "Don't miss")."""
         return self._classify(line)[2]
 
+    def is_tagline(self, line: str) -> bool:
+        """A site tagline shown above the headline ("Creating new perspectives since 2009")."""
+        return bool(self.tagline and self.tagline.match(line))
+
     def setting(self, section: str, key: str) -> Any:
         return self.structure[section][key]
 
@@ -101,6 +106,7 @@ def load_rules(
     ends: list[str] = []
     teasers: list[str] = []
     prefixes: list[str] = []
+    taglines: list[str] = []
     month_numbers: dict[str, int] = {}
     date_words: set[str] = set()
     for code in languages:
@@ -112,6 +118,7 @@ def load_rules(
             kinds.setdefault(kind, []).extend(patterns)
         ends.extend(data.get("sections", {}).get("end", []))
         teasers.extend(data.get("sections", {}).get("teasers", []))
+        taglines.extend(data.get("header", {}).get("taglines", []))
         dates = data.get("dates", {})
         prefixes.extend(dates.get("prefixes", []))
         for number, names in enumerate(dates.get("months", []), start=1):
@@ -129,6 +136,7 @@ def load_rules(
         end_heading=_whole_line(ends),
         teaser_heading=_whole_line(teasers),
         date_prefix=date_prefix,
+        tagline=_whole_line(taglines),
         bracket_credit=re.compile(structure["captions"]["bracket_credit"] + r"\s*\Z"),
         month_numbers=month_numbers,
         date_words=frozenset(date_words),

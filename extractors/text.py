@@ -72,6 +72,7 @@ def _title_candidates(header: list[str], rules: RuleSet) -> list[str]:
         if len(line) <= _MAX_TITLE_CHARS
         and rules.debris_kind(line) is None
         and not rules.is_teaser_heading(line)
+        and not rules.is_tagline(line)
         and parse_date_stamp(line, rules) is None
     ]
 

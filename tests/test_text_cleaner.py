@@ -53,7 +53,8 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("Agencies", "attribution"),
         ("Reference-www.ynetnews.com", "attribution"),
         ("Your email address will not be published. Required fields are marked *", "comments"),
-        ("Creating new perspectives since 2009", "tagline"),
+        ("(Reporting by Greg Roumeliotis; editing by Martin Howell.)", "attribution"),
+        ("© 2019 Associated Press. All Rights Reserved.", "attribution"),
         ("4 View gallery", "gallery"),
         # German, French, Spanish, Russian rule files
         ("Anzeige", "advertisement"),
@@ -78,10 +79,23 @@ def test_rule_lists_name_the_debris_kind(line: str, kind: str) -> None:
         "He has lived in the city since 2009.",
         "Share prices fell sharply on Monday as investors worried about the economy.",
         "Read the full report here, the minister told parliament, before leaving the room.",
+        "Video from the scene shows police officers.",
+        "Copyright law has changed a lot this year.",
+        "Cookies are best served warm.",
+        "Performance",
+        "Register to vote by Friday, officials said.",
+        "Reporting by the Guardian revealed that the minister lied.",
+        "Biggest drop since 2008",
     ],
 )
 def test_article_lines_are_not_debris(line: str) -> None:
     assert RULES.debris_kind(line) is None
+    assert not RULES.is_teaser_heading(line)
+
+
+def test_taglines_are_recognised_only_as_header_lines() -> None:
+    assert RULES.is_tagline("Creating new perspectives since 2009")
+    assert RULES.debris_kind("Creating new perspectives since 2009") is None
 
 
 @pytest.mark.parametrize(
