@@ -8,6 +8,8 @@ is still debris (captions, teaser lists, share and newsletter lines, repeated he
 
 from __future__ import annotations
 
+import re
+
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
@@ -20,8 +22,11 @@ from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 from extractors.visible_text import visible_lines
 
 EXTRACTOR_NAME = f"newscorpus-html+trafilatura-{trafilatura.__version__}"
-MAX_HTML_CHARS = 5_000_000
-MAX_TREE_ELEMENTS = 200_000
+MAX_HTML_CHARS = 2_000_000
+MAX_TREE_ELEMENTS = 60_000
+# Scripts and styles are invisible and often megabytes of inline data: dropped before the size
+# limit is applied, so that a page's size counts what can hold text.
+_INVISIBLE_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElement, list[str]]:
@@ -30,6 +35,8 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElemen
     if "<" not in html[:10000]:
         raise ExtractionError("not HTML: no markup in the first 10 kB")
     warnings = []
+    if len(html) > max_chars:
+        html = _INVISIBLE_BLOCKS.sub("", html)
     if len(html) > max_chars:
         warnings.append(f"page truncated to its first {max_chars} characters")
         html = html[:max_chars]

@@ -111,14 +111,21 @@ def test_mojibake_is_recognised() -> None:
 
 
 def test_twenty_megabyte_pages_are_bounded() -> None:
-    """A 20 MB page is cut to `max_html_chars` before parsing and still yields its article; a
-    page with more elements than `max_tree_elements` is refused with the reason; a page over
-    `max_input_bytes` is refused before decoding."""
+    """A 20 MB page is cut to `max_html_chars` before parsing and still yields its article
+    (megabytes of inline script do not count); a page with more elements than
+    `max_tree_elements` is refused with the reason; a page over `max_input_bytes` is refused
+    before decoding."""
     config = ExtractionConfig(max_input_bytes=30_000_000)
+    articles = f"<p>{ARTICLE}</p><p>{ARTICLE}</p>"
     script = "<script>var data = '" + "x" * 20_000_000 + "';</script>"
-    big = page(f"<p>{ARTICLE}</p><p>{ARTICLE}</p>{script}").encode()
-    assert len(big) >= 20_000_000
-    article = extract_document(Document("big.html", "html", big), config)
+    scripted = page(script + articles).encode()
+    assert len(scripted) >= 20_000_000
+    article = extract_document(Document("scripted.html", "html", scripted), config)
+    assert ARTICLE in article.text and not article.warnings
+
+    text_heavy = page(articles + "<div>" + "filler words " * 1_600_000 + "</div>").encode()
+    assert len(text_heavy) >= 20_000_000
+    article = extract_document(Document("text_heavy.html", "html", text_heavy), config)
     assert ARTICLE in article.text
     assert any("truncated" in warning for warning in article.warnings)
 
@@ -128,7 +135,7 @@ def test_twenty_megabyte_pages_are_bounded() -> None:
         extract_document(Document("elements.html", "html", elements), config)
 
     with pytest.raises(ExtractionError, match="byte limit"):
-        extract_document(Document("big.html", "html", big), ExtractionConfig())
+        extract_document(Document("big.html", "html", scripted), ExtractionConfig())
 
 
 def test_twenty_megabyte_text_is_cut_and_cleaned() -> None:
