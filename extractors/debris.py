@@ -1,8 +1,9 @@
 """Paragraph-level cleaning steps shared by the HTML and plain-text paths.
 
-Each step takes the draft's paragraphs and returns the ones it keeps; together they remove the
-news-page debris extractors leave behind: reader comments, teaser lists, gallery widgets and
-captions, share/follow/newsletter lines, dateline stamps and repeated headlines or standfirsts.
+Each step looks at the draft's paragraphs and keeps some (`Draft.keep` records the others with
+the step's reason, for debugging and tests); together they remove the news-page debris
+extractors leave behind: reader comments, teaser lists, gallery widgets and captions,
+share/follow/newsletter lines, dateline stamps and repeated headlines or standfirsts.
 """
 
 from __future__ import annotations

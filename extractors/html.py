@@ -26,6 +26,8 @@ MAX_HTML_CHARS = 2_000_000
 MAX_TREE_ELEMENTS = 60_000
 # Scripts and styles are invisible and often megabytes of inline data: dropped before the size
 # limit is applied, so that a page's size counts what can hold text.
+# Extracted paragraphs at least this long locate the article text on the page.
+_MIN_ANCHOR_CHARS = 40
 _INVISIBLE_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -57,7 +59,7 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
     rest of an article split over several containers, which trafilatura keeps only in part.
     Stops at the first debris line, heading of a teaser or comment section, or two lines in a
     row that are not prose."""
-    wanted = {normalized(p) for p in paragraphs if len(p) >= 40}
+    wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS}
     last = max((n for n, line in enumerate(lines) if normalized(line) in wanted), default=None)
     if last is None:
         return []
@@ -66,7 +68,7 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
     for line in lines[last + 1 :]:
         if rules.debris_kind(line) or rules.is_teaser_heading(line) or rules.is_end_heading(line):
             break
-        if ends_sentence(line) and len(line) >= 250:
+        if ends_sentence(line) and len(line) >= rules.setting("html", "follow_prose_chars"):
             found += [*pending, line]
             pending = []
         elif pending:

@@ -11,6 +11,7 @@ from extractors.article import ExtractionError
 from extractors.dates import is_comment_header, parse_date_stamp
 from extractors.debris import (
     Draft,
+    clean_paragraphs,
     cut_reader_comments,
     drop_gallery_blocks,
     drop_menu_runs,
@@ -127,6 +128,28 @@ def test_comment_headers_are_name_date_time() -> None:
     assert is_comment_header("Walkin O'Shea November 2, 2021 at 6:23 pm", RULES)
     assert not is_comment_header("March 1, 2019 at 1:45 pm", RULES)  # a dateline, no name
     assert not is_comment_header("Published 16:12 IST, October 23rd 2021", RULES)
+
+
+def test_clean_paragraphs_records_why_each_line_went() -> None:
+    d = clean_paragraphs(
+        draft(
+            "Published 16:12 IST, October 23rd 2021",
+            sentence(1),
+            "Advertisement",
+            sentence(2),
+            "Jane Doe May 2, 2021 at 6:23 pm",
+            "Great article!",
+        ),
+        RULES,
+    )
+    assert d.paragraphs == [sentence(1), sentence(2)]
+    assert d.published == "2021-10-23"
+    assert sorted(reason for reason, _ in d.removed) == [
+        "comments",
+        "comments",
+        "dateline",
+        "rule",
+    ]
 
 
 def test_reader_comments_are_cut_from_their_header_on() -> None:
