@@ -53,6 +53,21 @@ def declared_html_charset(data: bytes) -> str | None:
     return _codec(match.group(1).decode("ascii", "ignore")) if match else None
 
 
+_LATIN_ACCENTED = re.compile(r"[\u00c0-\u00ff]")
+_LETTER = re.compile(r"[^\W\d_]")
+# Western European text has a few accented letters; a page whose "latin-1" decoding is mostly
+# accented letters is Cyrillic, Hebrew, Arabic... bytes under a wrong declaration.
+_MAX_ACCENTED_SHARE = 0.3
+_SINGLE_BYTE_LATIN = frozenset({"cp1252", "iso8859-15", "cp1250", "mac-roman"})
+
+
+def plausible_text(text: str) -> bool:
+    """False when `text` looks like single-byte mojibake (mostly Latin-1 accented letters)."""
+    sample = text[:20_000]
+    letters = len(_LETTER.findall(sample))
+    return not letters or len(_LATIN_ACCENTED.findall(sample)) / letters <= _MAX_ACCENTED_SHARE
+
+
 def _detect(data: bytes) -> str:
     best = from_bytes(data[:200_000]).best()
     if best is None:
@@ -73,9 +88,11 @@ def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False
     for codec in (_codec(declared), declared_html_charset(data) if html else None):
         if codec:
             try:
-                return data.decode(codec)
+                text = data.decode(codec)
             except (UnicodeDecodeError, LookupError):
                 continue  # a wrong declaration: fall through to detection
+            if codec not in _SINGLE_BYTE_LATIN or plausible_text(text):
+                return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from extractors.article import Article, Document, ExtractionError
 from extractors.encoding import decode_bytes
-from extractors.html import extract_html
+from extractors.html import MAX_HTML_CHARS, MAX_TREE_ELEMENTS, extract_html
 from extractors.inputs import InputFailure
 from extractors.language import detect_language
-from extractors.text import extract_text
+from extractors.rules import DEFAULT_LANGUAGES
+from extractors.text import MAX_TEXT_CHARS, extract_text
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class ExtractionConfig:
 
     max_input_bytes: int = 20_000_000
     min_text_chars: int = 1
+    max_html_chars: int = MAX_HTML_CHARS
+    max_tree_elements: int = MAX_TREE_ELEMENTS
+    max_text_chars: int = MAX_TEXT_CHARS
+    rule_languages: tuple[str, ...] = DEFAULT_LANGUAGES
     language_seed: int = 0
     language_min_chars: int = 20
 
@@ -28,6 +33,10 @@ class ExtractionConfig:
         return cls(
             max_input_bytes=int(extraction.get("max_input_bytes", cls.max_input_bytes)),
             min_text_chars=int(extraction.get("min_text_chars", cls.min_text_chars)),
+            max_html_chars=int(extraction.get("max_html_chars", cls.max_html_chars)),
+            max_tree_elements=int(extraction.get("max_tree_elements", cls.max_tree_elements)),
+            max_text_chars=int(extraction.get("max_text_chars", cls.max_text_chars)),
+            rule_languages=tuple(extraction.get("rule_languages", cls.rule_languages)),
             language_seed=int(language.get("seed", cls.language_seed)),
             language_min_chars=int(language.get("min_chars", cls.language_min_chars)),
         )
@@ -67,9 +76,17 @@ def extract_document(doc: Document, config: ExtractionConfig | None = None) -> A
     if not text.strip():
         raise ExtractionError("empty input")
     if doc.kind == "html":
-        article = extract_html(text, url=doc.url)
+        article = extract_html(
+            text,
+            url=doc.url,
+            languages=config.rule_languages,
+            max_chars=config.max_html_chars,
+            max_elements=config.max_tree_elements,
+        )
     else:
-        article = extract_text(text, url=doc.url)
+        article = extract_text(
+            text, url=doc.url, languages=config.rule_languages, max_chars=config.max_text_chars
+        )
     article.url = doc.url or article.url
     _apply_supplied_metadata(article, doc)
     if len(article.text) < config.min_text_chars:

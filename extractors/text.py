@@ -1,14 +1,27 @@
 """Plain text (pasted from a page, or handed over by another scraper): title plus body paragraphs.
 
-A first, line-level cleaner: the title is the first line; blank-line or line-break separated
-blocks become paragraphs; exact repeats of an earlier line are dropped.
+Structure first, then words: each line scores its length minus a cost that is lower for lines
+that end like sentences, and the densest run of lines (the maximum-sum segment) is the article
+core; comment headers and comment-section headings split the page so that the core never runs
+into reader comments. The title is the header line just above the core that shares the most
+words with it. The core then goes through the same rule-driven steps as HTML paragraphs.
 """
 
 from __future__ import annotations
 
-from extractors.article import Article, ExtractionError
+import re
 
-EXTRACTOR_NAME = "newscorpus-text-0.1"
+from extractors.article import Article, ExtractionError
+from extractors.dates import is_comment_header, parse_date_stamp
+from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
+from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
+
+EXTRACTOR_NAME = "newscorpus-text-0.2"
+MAX_TEXT_CHARS = 2_000_000
+_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_NUMERIC = re.compile(r"^[\d\W]+$")
+_BOUNDARY = float("-inf")
+_MAX_TITLE_CHARS = 250
 
 
 def split_lines(text: str) -> list[str]:
@@ -16,15 +29,103 @@ def split_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
-def extract_text(text: str, url: str | None = None) -> Article:
-    """Title and body of a plain-text article."""
+def line_score(line: str, rules: RuleSet) -> float:
+    """How much `line` looks like article text: its weighted length minus a cost (lower for
+    sentences). Rule-list debris costs a little (the steps remove it later), numbers (table
+    cells) are neutral, and comment headings are boundaries."""
+    if rules.is_end_heading(line) or is_comment_header(line, rules):
+        return _BOUNDARY
+    if rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
+        return -float(rules.setting("text", "debris_cost"))
+    if _NUMERIC.match(line):
+        return 0.0
+    weight = len(line) + (rules.setting("text", "cjk_weight") - 1) * len(_CJK.findall(line))
+    cost = "sentence_cost" if ends_sentence(line) else "fragment_cost"
+    return weight - rules.setting("text", cost)
+
+
+def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
+    """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
+    Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
+    found, the first comment boundary ends the search, however long the comments are."""
+    best, best_span = 0.0, None
+    running, start = 0.0, 0
+    enough = rules.setting("text", "min_core_score")
+    min_lines = rules.setting("text", "min_core_lines")
+    for index, line in enumerate(lines):
+        score = line_score(line, rules)
+        if score == _BOUNDARY and best >= enough and best_span[1] - best_span[0] >= min_lines:
+            break
+        if score == _BOUNDARY or running + score <= 0:
+            running, start = 0.0, index + 1
+            continue
+        running += score
+        if running > best:
+            best, best_span = running, (start, index + 1)
+    return best_span
+
+
+def _title_candidates(header: list[str], rules: RuleSet) -> list[str]:
+    return [
+        line
+        for line in header
+        if len(line) <= _MAX_TITLE_CHARS
+        and rules.debris_kind(line) is None
+        and not rules.is_teaser_heading(line)
+        and not rules.is_tagline(line)
+        and parse_date_stamp(line, rules) is None
+    ]
+
+
+def pick_title(header: list[str], body: list[str], rules: RuleSet) -> str | None:
+    """The header line sharing the largest share of its words with the body (ties: the one
+    nearest the top). Taglines, datelines and share lines above a headline lose."""
+    body_words = set(normalized(" ".join(body)).split())
+    best, best_share = None, -1.0
+    for line in _title_candidates(header, rules):
+        words = normalized(line).split()
+        share = sum(word in body_words for word in words) / len(words) if words else 0.0
+        if share > best_share:
+            best, best_share = line, share
+    return best
+
+
+def _header_date(header: list[str], rules: RuleSet) -> str | None:
+    return next((d for line in header if (d := parse_date_stamp(line, rules))), None)
+
+
+def extract_text(
+    text: str,
+    url: str | None = None,
+    *,
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+    max_chars: int = MAX_TEXT_CHARS,
+) -> Article:
+    """Title, body and dateline date of a plain-text article; a text over `max_chars` is cut
+    there (with a warning) so that cleaning time stays bounded."""
+    rules = load_rules(languages)
+    warnings = []
+    if len(text) > max_chars:
+        warnings.append(f"text truncated to its first {max_chars} characters")
+        text = text[:max_chars]
     lines = split_lines(text)
     if not lines:
         raise ExtractionError("no text: the input is empty or whitespace only")
-    title, body = lines[0], []
-    seen = {title}
-    for line in lines[1:]:
-        if line not in seen:
-            body.append(line)
-            seen.add(line)
-    return Article(title=title, text="\n".join(body), url=url, extractor=EXTRACTOR_NAME)
+    span = find_core(lines, rules)
+    if span is None:
+        raise ExtractionError("no article text: only short lines (navigation or a list of links)")
+    start, end = span
+    header = lines[max(0, start - rules.setting("text", "title_lookback")) : start]
+    draft = Draft(pick_title(header, lines[start:end], rules), lines[start:end])
+    draft.published = _header_date(header, rules)
+    clean_paragraphs(draft, rules)
+    if not draft.paragraphs:
+        raise ExtractionError("no article text left after removing page debris")
+    return Article(
+        title=draft.title,
+        text="\n".join(draft.paragraphs),
+        published=draft.published,
+        url=url,
+        extractor=EXTRACTOR_NAME,
+        warnings=warnings,
+    )

@@ -1,0 +1,105 @@
+"""Tree-level pruning before trafilatura runs: page widgets recognised by markup, not by words.
+
+Media figures and captions, asides, forms, and elements whose class or id names a widget
+(related links, sharing, newsletter boxes, comments, galleries, ads) are removed. The rules are
+in `config/rules/structure.toml` and do not depend on the page's language.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lxml.html import HtmlElement
+
+from extractors.rules import RuleSet
+
+# Never pruned as widgets: the document itself and its main article containers.
+_PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
+_TEXT_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+_CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+@lru_cache(maxsize=8192)
+def _words(names: str) -> frozenset[str]:
+    return frozenset(word.lower() for word in _CLASS_WORD.findall(names))
+
+
+def class_words(element: HtmlElement) -> frozenset[str]:
+    """Lower-cased words of the element's class and id ("article-relatedLinks" → article,
+    related, links)."""
+    return _words(f"{element.get('class', '')} {element.get('id', '')}")
+
+
+def _holds_article_text(element: HtmlElement, rules: RuleSet) -> bool:
+    """True when removing `element` could remove article paragraphs (see structure.toml)."""
+    long_chars = rules.setting("html", "long_paragraph_chars")
+    long_paragraphs = 0
+    for paragraph in element.iter("p"):
+        if len(paragraph.text_content()) >= long_chars:
+            long_paragraphs += 1
+            if long_paragraphs > rules.setting("html", "max_long_paragraphs"):
+                return True
+    text_chars = len(element.text_content())
+    if text_chars <= rules.setting("html", "max_widget_chars"):
+        return False
+    if class_words(element) & set(rules.setting("html", "content_words")):
+        return True
+    link_chars = sum(len(link.text_content()) for link in element.iter("a"))
+    return link_chars / text_chars < rules.setting("html", "min_widget_link_share")
+
+
+def is_link_list(element: HtmlElement, rules: RuleSet) -> bool:
+    """A list of at least `link_list_items` items whose text is nearly all link text: teasers
+    for other articles ("- Gronk, Serena perform with Laker Girls ...")."""
+    items = element.findall("li")
+    if len(items) < rules.setting("html", "link_list_items"):
+        return False
+    text_chars = len(element.text_content().strip())
+    link_chars = sum(len(link.text_content().strip()) for link in element.iter("a"))
+    return bool(text_chars) and link_chars / text_chars >= rules.setting("html", "link_list_share")
+
+
+def is_link_paragraph(element: HtmlElement, rules: RuleSet) -> bool:
+    """A paragraph or subheading that is nothing but a link: a teaser for another article
+    ("CO-FOUNDER 'PROUD' OF HOME DEPOT EMPLOYEES") or a call to action, not article text."""
+    link = element.find("a")
+    if link is None:
+        return False
+    text_chars = len(element.text_content().strip())
+    link_chars = sum(len(a.text_content().strip()) for a in element.iter("a"))
+    return bool(text_chars) and link_chars / text_chars >= rules.setting("html", "link_text_share")
+
+
+def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
+    """Elements named as widgets by tag or class/id word, and link lists, in document order."""
+    drop_tags = frozenset(rules.setting("html", "drop_tags"))
+    words = frozenset(rules.setting("html", "widget_words"))
+    found = []
+    for element in tree.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if not tag or tag in _PROTECTED_TAGS:
+            continue
+        named = element.get("class") or element.get("id")
+        if (
+            tag in drop_tags
+            or (named and not words.isdisjoint(class_words(element)))
+            or (tag in {"ul", "ol"} and is_link_list(element, rules))
+            or (tag in _TEXT_BLOCKS and is_link_paragraph(element, rules))
+        ):
+            found.append(element)
+    return found
+
+
+def prune_widgets(tree: HtmlElement, rules: RuleSet) -> int:
+    """Remove widget elements from `tree` in place (their tail text stays); returns how many."""
+    doomed = _widget_candidates(tree, rules)
+    removed: set[HtmlElement] = set()
+    for element in doomed:
+        # Skip elements already gone with a removed ancestor, and article containers.
+        if element.getparent() is None or any(a in removed for a in element.iterancestors()):
+            continue
+        if not _holds_article_text(element, rules):
+            element.drop_tree()
+            removed.add(element)
+    return len(removed)

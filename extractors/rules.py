@@ -1,0 +1,147 @@
+"""Rule data for the cleaners, loaded from `config/rules/`: per-language phrases and structure.
+
+Each language file (`en.toml`, `de.toml`, ...) lists whole-line regular expressions by kind;
+the rules of every configured language apply together, because the language of a page is only
+known after extraction. `structure.toml` holds the language-independent settings.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from config import RULES_DIR
+
+DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "ru")
+# Debris phrases are short; longer paragraphs are article text and are not matched at all.
+MAX_DEBRIS_CHARS = 1200
+_MEMO_SIZE = 50_000
+
+
+def _whole_line(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Compiled rules: debris line kinds, section headings, date prefixes and structure."""
+
+    line_kinds: tuple[tuple[str, re.Pattern[str]], ...]
+    end_heading: re.Pattern[str] | None
+    teaser_heading: re.Pattern[str] | None
+    date_prefix: re.Pattern[str] | None
+    tagline: re.Pattern[str] | None
+    bracket_credit: re.Pattern[str]
+    month_numbers: dict[str, int]
+    date_words: frozenset[str]
+    year: re.Pattern[str]
+    time_of_day: re.Pattern[str]
+    languages: tuple[str, ...]
+    structure: dict[str, Any]
+    _memo: dict[str, tuple[str | None, bool, bool]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _classify(self, line: str) -> tuple[str | None, bool, bool]:
+        """(debris kind, end heading?, teaser heading?) of `line`, remembered: the cleaning
+        steps ask about the same lines several times."""
+        if (known := self._memo.get(line)) is not None:
+            return known
+        if len(line) > MAX_DEBRIS_CHARS:
+            found: tuple[str | None, bool, bool] = (None, False, False)
+        else:
+            found = (
+                self._match_kind(line),
+                bool(self.end_heading and self.end_heading.match(line)),
+                bool(self.teaser_heading and self.teaser_heading.match(line)),
+            )
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[line] = found
+        return found
+
+    def _match_kind(self, line: str) -> str | None:
+        for kind, pattern in self.line_kinds:
+            if pattern.match(line):
+                return kind
+        return "caption" if self.bracket_credit.search(line) else None
+
+    def debris_kind(self, line: str) -> str | None:
+        """The kind of debris `line` is ("share", "caption", ...), or None for a content line."""
+        return self._classify(line)[0]
+
+    def is_end_heading(self, line: str) -> bool:
+        """A heading after which only reader comments follow ("Leave a Reply", "Comments")."""
+        return self._classify(line)[1]
+
+    def is_teaser_heading(self, line: str) -> bool:
+        """A heading that introduces a list of teaser headlines ("Related posts", "Don't miss")."""
+        return self._classify(line)[2]
+
+    def is_tagline(self, line: str) -> bool:
+        """A site tagline shown above the headline ("Creating new perspectives since 2009")."""
+        return bool(self.tagline and self.tagline.match(line))
+
+    def setting(self, section: str, key: str) -> Any:
+        return self.structure[section][key]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@lru_cache(maxsize=8)
+def load_rules(
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES, rules_dir: Path = RULES_DIR
+) -> RuleSet:
+    """The rules of `languages` (files `<code>.toml` in `rules_dir`) plus `structure.toml`."""
+    kinds: dict[str, list[str]] = {}
+    ends: list[str] = []
+    teasers: list[str] = []
+    prefixes: list[str] = []
+    taglines: list[str] = []
+    month_numbers: dict[str, int] = {}
+    date_words: set[str] = set()
+    for code in languages:
+        path = rules_dir / f"{code}.toml"
+        if not path.exists():
+            raise FileNotFoundError(f"no rule file for language {code!r}: {path}")
+        data = _read(path)
+        for kind, patterns in data.get("lines", {}).items():
+            kinds.setdefault(kind, []).extend(patterns)
+        ends.extend(data.get("sections", {}).get("end", []))
+        teasers.extend(data.get("sections", {}).get("teasers", []))
+        taglines.extend(data.get("header", {}).get("taglines", []))
+        dates = data.get("dates", {})
+        prefixes.extend(dates.get("prefixes", []))
+        for number, names in enumerate(dates.get("months", []), start=1):
+            month_numbers.update((name, number) for name in names)
+        date_words.update(dates.get("weekdays", []) + dates.get("fillers", []))
+    line_kinds = tuple(
+        (kind, pattern) for kind, patterns in kinds.items() if (pattern := _whole_line(patterns))
+    )
+    date_prefix = (
+        re.compile("^(?:" + "|".join(prefixes) + r")\b\W*", re.IGNORECASE) if prefixes else None
+    )
+    structure = _read(rules_dir / "structure.toml")
+    return RuleSet(
+        line_kinds=line_kinds,
+        end_heading=_whole_line(ends),
+        teaser_heading=_whole_line(teasers),
+        date_prefix=date_prefix,
+        tagline=_whole_line(taglines),
+        bracket_credit=re.compile(structure["captions"]["bracket_credit"] + r"\s*\Z"),
+        month_numbers=month_numbers,
+        date_words=frozenset(date_words),
+        year=re.compile(rf"\b{structure['dates']['year']}\b"),
+        time_of_day=re.compile(rf"\b{structure['dates']['time']}", re.IGNORECASE),
+        languages=tuple(languages),
+        structure=structure,
+    )

@@ -1,0 +1,144 @@
+"""The HTML path: trafilatura plus our pruning and paragraph steps, on pages built in the tests."""
+
+from __future__ import annotations
+
+from lxml.html import fromstring
+
+from extractors import Document, extract_document
+from extractors.html import extract_html, following_prose
+from extractors.prune import class_words, is_link_list, prune_widgets
+from extractors.rules import load_rules
+
+RULES = load_rules()
+BODY = [
+    "The city council approved the new transport budget on Tuesday after a debate that lasted "
+    "most of the night, the mayor's office said in a statement.",
+    "Under the plan, three new tram lines will be built over the next five years, and bus fares "
+    "will stay frozen until the end of the decade for every resident of the city.",
+    "Opposition members criticised the cost of the project, which they put at more than twice "
+    "the official estimate, and asked for an independent review of the figures next spring.",
+    "The first construction works are expected to begin in the northern districts in April, "
+    "according to the council's timetable published alongside the budget documents.",
+]
+
+
+def news_page(*, extra_top: str = "", extra_middle: str = "", extra_bottom: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY[:2])
+    rest = "".join(f"<p>{p}</p>" for p in BODY[2:])
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Council approves transport budget | City Times</title>
+<meta property="og:title" content="Council approves transport budget">
+<meta property="og:site_name" content="City Times">
+<meta name="author" content="Jane Reporter">
+<meta property="article:published_time" content="2021-10-23T16:12:00+05:30">
+<link rel="canonical" href="https://citytimes.example/news/budget">
+</head><body>
+<header><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav></header>
+<main><article class="story-body">
+<h1>Council approves transport budget</h1>
+{extra_top}{paragraphs}{extra_middle}{rest}{extra_bottom}
+</article></main>
+<footer><p>© 2021 City Times. All rights reserved.</p></footer>
+</body></html>"""
+
+
+def test_clean_page_keeps_every_paragraph_and_reads_metadata() -> None:
+    article = extract_html(news_page(), url="https://citytimes.example/news/budget")
+    assert article.text.split("\n") == BODY
+    assert article.title == "Council approves transport budget"
+    assert article.published == "2021-10-23"
+    assert article.authors == ["Jane Reporter"]
+    assert article.site == "City Times"
+    assert article.url == "https://citytimes.example/news/budget"
+
+
+def test_debris_trafilatura_keeps_is_removed() -> None:
+    top = (
+        '<div class="share-bar"><a href="#">Facebook</a> <a href="#">Twitter</a></div>'
+        "<p>Share:</p>"
+        '<figure><img src="a.jpg" alt="The mayor"><figcaption>The mayor at the council meeting '
+        "(Photo: AP)</figcaption></figure>"
+        "<p>Council approves transport budget</p>"
+    )
+    middle = (
+        "<p>Advertisement</p>"
+        "<p>READ: Bus drivers call a strike for next week</p>"
+        '<aside class="related"><h3>Related articles</h3><ul>'
+        '<li><a href="/a">Tram line delayed again</a></li>'
+        '<li><a href="/b">Fares frozen for a decade</a></li>'
+        '<li><a href="/c">Mayor faces confidence vote</a></li></ul></aside>'
+    )
+    bottom = (
+        "<p>Subscribe to our evening newsletter to stay informed!</p>"
+        "<p>Please Follow us on Telegram and Gab</p>"
+        '<div id="comments"><h3>Leave a Reply</h3>'
+        "<p>Your email address will not be published. Required fields are marked *</p>"
+        "<p>SamW October 30, 2021 at 3:42 am</p><p>What a waste of money this is.</p></div>"
+    )
+    article = extract_html(news_page(extra_top=top, extra_middle=middle, extra_bottom=bottom))
+    assert article.text.split("\n") == BODY
+
+
+def test_inline_related_list_after_a_teaser_line_is_removed() -> None:
+    middle = (
+        "<p>Related: Five things to know about the tram plan</p>"
+        "<ul><li>Tram plan explained in maps</li><li>Who pays for the new lines</li>"
+        "<li>Timeline of the budget fight</li></ul>"
+    )
+    article = extract_html(news_page(extra_middle=middle))
+    assert article.text.split("\n") == BODY
+
+
+def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
+    page = (
+        news_page()
+        .replace('<article class="story-body">', '<div class="story-body comments-enabled share">')
+        .replace("</article>", "</div>")
+    )
+    assert extract_html(page).text.split("\n") == BODY
+
+
+def test_class_words_split_css_names() -> None:
+    element = fromstring('<div class="c-related-list articleShareBar" id="most_read"></div>')
+    assert {"related", "list", "article", "share", "bar", "most", "read"} <= class_words(element)
+
+
+def test_link_lists_are_recognised_by_link_share() -> None:
+    links = fromstring("<ul>" + "".join(f'<li><a href="/{n}">Story {n}</a></li>' for n in range(4)))
+    prose = fromstring("<ul>" + "".join(f"<li>Point {n} of the plan</li>" for n in range(4)))
+    assert is_link_list(links, RULES)
+    assert not is_link_list(prose, RULES)
+
+
+def test_prune_removes_widgets_and_keeps_tail_text() -> None:
+    tree = fromstring(
+        '<html><body><div><p>Kept text.</p><div class="newsletter-box">Sign up</div>'
+        "tail stays<figure><figcaption>Caption</figcaption></figure></div></body></html>"
+    )
+    assert prune_widgets(tree, RULES) == 2
+    text = tree.text_content()
+    assert "Kept text." in text and "tail stays" in text
+    assert "Sign up" not in text and "Caption" not in text
+
+
+def test_document_through_the_pipeline_gets_language_and_extractor() -> None:
+    article = extract_document(Document("page.html", "html", news_page().encode("utf-8")))
+    assert article.language == "en"
+    assert article.extractor.startswith("newscorpus-html+trafilatura-")
+
+
+def test_prose_right_after_the_extracted_text_is_added_until_a_stop() -> None:
+    long_line = BODY[0] + " " + BODY[1]
+    lines = [
+        "Home",
+        BODY[0],
+        BODY[1],
+        long_line.replace("Tuesday", "Monday"),
+        "A subheading",
+        long_line.replace("Tuesday", "Friday"),
+        "Leave a Reply",
+        long_line.replace("Tuesday", "Sunday"),
+    ]
+    added = following_prose(BODY[:2], lines, RULES)
+    assert added == lines[3:6]
+    assert following_prose(["Not on the page at all, this paragraph."], lines, RULES) == []

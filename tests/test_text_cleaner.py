@@ -1,0 +1,314 @@
+"""The plain-text cleaner and the shared paragraph steps, on small texts built in the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import RULES_DIR
+from extractors.article import ExtractionError
+from extractors.dates import is_comment_header, parse_date_stamp
+from extractors.debris import (
+    Draft,
+    clean_paragraphs,
+    cut_reader_comments,
+    drop_gallery_blocks,
+    drop_menu_runs,
+    drop_repeated_paragraphs,
+    drop_standfirst_repeats,
+    drop_teaser_blocks,
+    drop_title_repeats,
+    trim_fragment_edges,
+)
+from extractors.rules import load_rules
+from extractors.text import extract_text, find_core, pick_title, split_lines
+from extractors.visible_text import visible_text
+
+RULES = load_rules()
+PARAGRAPH = (
+    "The council approved the new budget on Tuesday after a long debate about the cost of "
+    "public transport, and the mayor said the first projects would start in spring."
+)
+
+
+def sentence(n: int) -> str:
+    return f"Paragraph {n} of the story explains what happened, who said it and why it matters."
+
+
+def draft(*lines: str, title: str | None = None) -> Draft:
+    return Draft(title=title, paragraphs=list(lines))
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Share:", "share"),
+        ("Please Follow us on GabMindsTelegram", "follow"),
+        ("Subscribe to our evening newsletter to stay informed!!", "newsletter"),
+        ("(Photo: AP)", "caption"),
+        ("Image by Kremlin.ru", "caption"),
+        ("Putin greets Netanyahu in Moscow [Mikhail Svetlov/Getty Images]", "caption"),
+        ("READ: Syria flag missing as Assad visits Iran", "teaser"),
+        ("Advertisement", "advertisement"),
+        ("Agencies", "attribution"),
+        ("Reference-www.ynetnews.com", "attribution"),
+        ("Your email address will not be published. Required fields are marked *", "comments"),
+        ("(Reporting by Greg Roumeliotis; editing by Martin Howell.)", "attribution"),
+        ("© 2019 Associated Press. All Rights Reserved.", "attribution"),
+        ("4 View gallery", "gallery"),
+        # German, French, Spanish, Russian rule files
+        ("Anzeige", "advertisement"),
+        ("Lesen Sie auch: Neue Regeln für Mieter", "teaser"),
+        ("Publicité", "advertisement"),
+        ("Lire aussi : La réforme des retraites adoptée", "teaser"),
+        ("Síguenos en Twitter y Facebook", "follow"),
+        ("Foto: EFE", "caption"),
+        ("Читайте также: Новые правила для водителей", "teaser"),
+        ("Фото: ТАСС", "caption"),
+    ],
+)
+def test_rule_lists_name_the_debris_kind(line: str, kind: str) -> None:
+    assert RULES.debris_kind(line) == kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        PARAGRAPH,
+        "Current situation in Syria",
+        "He has lived in the city since 2009.",
+        "Share prices fell sharply on Monday as investors worried about the economy.",
+        "Read the full report here, the minister told parliament, before leaving the room.",
+        "Video from the scene shows police officers.",
+        "Copyright law has changed a lot this year.",
+        "Cookies are best served warm.",
+        "Performance",
+        "Register to vote by Friday, officials said.",
+        "Reporting by the Guardian revealed that the minister lied.",
+        "Biggest drop since 2008",
+    ],
+)
+def test_article_lines_are_not_debris(line: str) -> None:
+    assert RULES.debris_kind(line) is None
+    assert not RULES.is_teaser_heading(line)
+
+
+def test_taglines_are_recognised_only_as_header_lines() -> None:
+    assert RULES.is_tagline("Creating new perspectives since 2009")
+    assert RULES.debris_kind("Creating new perspectives since 2009") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("Published 16:12 IST, October 23rd 2021", "2021-10-23"),
+        ("March 1, 2019 at 1:45 pm", "2019-03-01"),
+        ("UPDATED: Tue., Nov. 19, 2019", "2019-11-19"),
+        ("Veröffentlicht am 12. März 2021, 14:30 Uhr", "2021-03-12"),
+        ("Publié le 3 mars 2020 à 10h15", "2020-03-03"),
+        ("Actualizado el 5 de junio de 2020", "2020-06-05"),
+        ("12 марта 2021 г., 14:30", "2021-03-12"),
+        ("2018-08-25 15:24", "2018-08-25"),
+    ],
+)
+def test_date_stamps_parse_in_every_rule_language(line: str, iso: str) -> None:
+    assert parse_date_stamp(line, RULES) == iso
+
+
+@pytest.mark.parametrize(
+    "line", ["Elections May 2019", "In 2015, Russia and Israel set up a hotline", "Top 10 of 2019"]
+)
+def test_lines_mentioning_a_year_are_not_date_stamps(line: str) -> None:
+    assert parse_date_stamp(line, RULES) is None
+
+
+def test_comment_headers_are_name_date_time() -> None:
+    assert is_comment_header("SamW October 30, 2021 at 3:42 am", RULES)
+    assert is_comment_header("Walkin O'Shea November 2, 2021 at 6:23 pm", RULES)
+    assert not is_comment_header("March 1, 2019 at 1:45 pm", RULES)  # a dateline, no name
+    assert not is_comment_header("Published 16:12 IST, October 23rd 2021", RULES)
+
+
+def test_clean_paragraphs_records_why_each_line_went() -> None:
+    d = clean_paragraphs(
+        draft(
+            "Published 16:12 IST, October 23rd 2021",
+            sentence(1),
+            "Advertisement",
+            sentence(2),
+            "Jane Doe May 2, 2021 at 6:23 pm",
+            "Great article!",
+        ),
+        RULES,
+    )
+    assert d.paragraphs == [sentence(1), sentence(2)]
+    assert d.published == "2021-10-23"
+    assert sorted(reason for reason, _ in d.removed) == [
+        "comments",
+        "comments",
+        "dateline",
+        "rule",
+    ]
+
+
+def test_reader_comments_are_cut_from_their_header_on() -> None:
+    d = draft(sentence(1), sentence(2), "Jane Doe May 2, 2021 at 6:23 pm", "Great article!")
+    cut_reader_comments(d, RULES)
+    assert d.paragraphs == [sentence(1), sentence(2)]
+
+
+def test_comment_heading_near_the_top_is_not_a_cut() -> None:
+    d = draft("Comments", sentence(1), sentence(2), sentence(3))
+    cut_reader_comments(d, RULES)
+    assert d.paragraphs == ["Comments", sentence(1), sentence(2), sentence(3)]
+
+
+def test_teaser_heading_and_its_headlines_go_but_the_story_resumes() -> None:
+    d = draft(
+        sentence(1),
+        "Don't miss",
+        "China furious at Macron for Hong Kong protest jibe [INSIGHT]",
+        "Is Belarus The Last Oasis Of Freedom In Europe?",
+        PARAGRAPH,
+    )
+    drop_teaser_blocks(d, RULES)
+    assert d.paragraphs == [sentence(1), PARAGRAPH]
+
+
+def test_gallery_block_from_marker_to_credit_goes_whole() -> None:
+    d = draft(
+        sentence(1),
+        "4 View gallery",
+        "Prime Minister with the President",
+        "The two leaders met in Sochi last month, officials said.",
+        "(Photo: AP)",
+        sentence(2),
+    )
+    drop_gallery_blocks(d, RULES)
+    assert d.paragraphs == [sentence(1), sentence(2)]
+
+
+def test_headline_and_standfirst_repeats_leave_the_body() -> None:
+    d = draft("Big news today - Example Site", sentence(1), title="Big news today - Example Site")
+    drop_title_repeats(d, RULES)
+    assert d.paragraphs == [sentence(1)]
+    standfirst = "The council approved the new budget on Tuesday."
+    d = draft(standfirst, "Advertisement", standfirst + " More follows here.", sentence(2))
+    drop_standfirst_repeats(d, RULES)  # only directly repeated lines count
+    assert d.paragraphs[0] == standfirst
+    d = draft(standfirst, standfirst + " More follows here.", sentence(2))
+    drop_standfirst_repeats(d, RULES)
+    assert d.paragraphs == [standfirst + " More follows here.", sentence(2)]
+
+
+def test_only_adjacent_repeats_are_dropped() -> None:
+    caption = "File photo: the two leaders at the Kremlin – REUTERS"
+    d = draft(caption, caption.replace("–", "-"), sentence(1), "Step one", sentence(2), "Step one")
+    drop_repeated_paragraphs(d, RULES)
+    assert d.paragraphs == [caption, sentence(1), "Step one", sentence(2), "Step one"]
+
+
+def test_menu_runs_go_but_lists_and_short_runs_stay() -> None:
+    menu = ["Home", "News", "Sport", "Culture", "Weather", "Video", "Live", "Podcasts"]
+    items = [f"- item number {n}" for n in range(10)]
+    d = draft(*menu, sentence(1), *items, "Key facts", sentence(2))
+    drop_menu_runs(d, RULES)
+    assert d.paragraphs == [sentence(1), *items, "Key facts", sentence(2)]
+
+
+def test_fragment_edges_are_trimmed_but_inner_subheadings_and_long_lists_stay() -> None:
+    d = draft("Politics", sentence(1), "Subheading here", sentence(2), "Jane Doe")
+    trim_fragment_edges(d, RULES)
+    assert d.paragraphs == [sentence(1), "Subheading here", sentence(2)]
+    dates = [f"June {n} -- Arena {n}, City" for n in range(1, 8)]
+    d = draft(sentence(1), *dates)
+    trim_fragment_edges(d, RULES)
+    assert d.paragraphs == [sentence(1), *dates]
+
+
+def test_core_is_the_densest_run_and_stops_at_comment_headings() -> None:
+    lines = [
+        "Home",
+        "World",
+        "Business",
+        "A headline about the budget",
+        PARAGRAPH,
+        PARAGRAPH.replace("Tuesday", "Monday"),
+        "A subheading",
+        PARAGRAPH.replace("Tuesday", "Friday"),
+        PARAGRAPH.replace("Tuesday", "Sunday"),
+        "Leave a Reply",
+        PARAGRAPH + " A reader's long comment repeats the story at length.",
+        PARAGRAPH,
+    ]
+    assert find_core(lines, RULES) == (4, 9)
+
+
+def test_title_is_the_header_line_sharing_words_with_the_body() -> None:
+    header = ["Creating new perspectives", "Budget approved by the council", "May 1, 2019"]
+    assert pick_title(header, [PARAGRAPH], RULES) == "Budget approved by the council"
+
+
+def test_extract_text_of_a_pasted_page_in_german() -> None:
+    text = "\n".join(
+        [
+            "Startseite",
+            "Politik",
+            "Wirtschaft",
+            "Stadtrat beschließt neuen Haushalt",
+            "Veröffentlicht am 12. März 2021, 14:30 Uhr",
+            "Teilen",
+            "Der Stadtrat hat am Dienstag nach langer Debatte den neuen Haushalt beschlossen, "
+            "wie der Bürgermeister mitteilte.",
+            "Anzeige",
+            "Die ersten Projekte sollen im Frühjahr beginnen, darunter neue Buslinien und "
+            "Radwege in mehreren Stadtteilen.",
+            "Lesen Sie auch: Neue Regeln für Mieter",
+            "Die Opposition kritisierte die hohen Kosten und forderte eine Überprüfung im Herbst.",
+            "Kommentare",
+            "Max Mustermann 12. März 2021 um 15:02",
+            "Das ist eine sehr gute Entscheidung für unsere Stadt und ihre Bürgerinnen.",
+        ]
+    )
+    article = extract_text(text)
+    assert article.title == "Stadtrat beschließt neuen Haushalt"
+    assert article.published == "2021-03-12"
+    assert article.text.split("\n") == [
+        "Der Stadtrat hat am Dienstag nach langer Debatte den neuen Haushalt beschlossen, "
+        "wie der Bürgermeister mitteilte.",
+        "Die ersten Projekte sollen im Frühjahr beginnen, darunter neue Buslinien und "
+        "Radwege in mehreren Stadtteilen.",
+        "Die Opposition kritisierte die hohen Kosten und forderte eine Überprüfung im Herbst.",
+    ]
+
+
+def test_navigation_only_text_is_a_clear_error() -> None:
+    with pytest.raises(ExtractionError, match="only short lines"):
+        extract_text("Home\nNews\nSport\nWeather\nContact us\nAbout")
+    with pytest.raises(ExtractionError, match="empty"):
+        extract_text(" \n\u00a0\n")
+
+
+def test_split_lines_folds_whitespace() -> None:
+    assert split_lines("a\u00a0 b\n\n  \n c ") == ["a b", "c"]
+
+
+def test_rules_are_read_from_the_rule_files(tmp_path: Path) -> None:
+    """Editing the data changes the behaviour: a custom rule directory with one language."""
+    (tmp_path / "structure.toml").write_text((RULES_DIR / "structure.toml").read_text())
+    (tmp_path / "xx.toml").write_text('[lines]\nshout = ["buy now!+"]\n')
+    rules = load_rules(("xx",), tmp_path)
+    assert rules.debris_kind("BUY NOW!!!") == "shout"
+    assert rules.debris_kind("Advertisement") is None
+    with pytest.raises(FileNotFoundError, match="zz"):
+        load_rules(("zz",), tmp_path)
+
+
+def test_visible_text_puts_blocks_on_lines_and_skips_invisible_parts() -> None:
+    html = (
+        "<html><head><title>T</title><style>p{}</style></head><body>"
+        "<nav><a>Home</a> <a>News</a></nav><h1>Head</h1><p>One <b>bold</b> word.</p>"
+        "<script>var x = 1;</script><noscript>enable js</noscript><div>Two</div></body></html>"
+    )
+    assert visible_text(html) == "Home News\nHead\nOne bold word.\nTwo"
