@@ -46,8 +46,10 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElemen
     if tree is None:
         raise ExtractionError("HTML cannot be parsed")
     body = tree.find("body")
-    if body is None or not len(body) and not (body.text or "").strip():
+    if body is None:
         raise ExtractionError("HTML has no body")
+    if not len(body) and not (body.text or "").strip():
+        raise ExtractionError("HTML body is empty")
     size = int(tree.xpath("count(//*)"))
     if size > max_elements:
         raise ExtractionError(f"page has {size} elements, over the {max_elements} limit")

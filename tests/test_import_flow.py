@@ -63,10 +63,12 @@ def test_reimport_adds_nothing(seeds: Path, db_url: str) -> None:
 
 def test_changed_file_adds_version_two_and_keeps_version_one(seeds: Path, db_url: str) -> None:
     import_files([str(seeds)], database_url=db_url)
-    target = sorted(seeds.iterdir())[0]
+    target = seeds / "000_66ee1cf45df24c18.txt"
     original = target.read_text(encoding="utf-8")
-    added = "An editor's correction was appended to this article after publication today."
-    target.write_text(original + "\n\n" + added + "\n", encoding="utf-8")
+    anchor = "This is where Russia and Israel share a common goal."
+    added = "An editor's correction was added to this article after publication today."
+    assert anchor in original
+    target.write_text(original.replace(anchor, f"{anchor}\n\n{added}"), encoding="utf-8")
 
     counts = import_files([str(seeds)], database_url=db_url)
 

@@ -55,7 +55,7 @@ def test_url_list_end_to_end_and_conditional_rerun(prefect_harness, site, db_url
             "/empty", Reply(body=b"<html><head><title>x</title></head><body> </body></html>")
         ): (
             "extract",
-            "no article text found in the HTML (navigation-only or empty page)",
+            "HTML body is empty",
         ),
     }
     first = ingest_urls(good + list(bad), database_url=db_url, config_path=config_path)
