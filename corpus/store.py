@@ -26,7 +26,8 @@ from newscorpus.settings import Settings, load_settings
 
 EXPORT_FIELDS = (
     "id", "source", "url", "title", "text", "language", "published", "authors", "site",
-    "version", "content_hash", "cluster_id", "duplicate_of", "ingested_at", "extractor",
+    "version", "content_hash", "cluster_id", "duplicate_of", "similarity", "ingested_at",
+    "extractor",
 )  # fmt: skip
 
 
@@ -270,6 +271,7 @@ class CorpusStore:
                     "content_hash": version.content_hash,
                     "cluster_id": version.cluster_id,
                     "duplicate_of": version.duplicate_of,
+                    "similarity": version.similarity,
                     "ingested_at": version.created_at.isoformat(),
                     "extractor": version.extractor,
                 }
