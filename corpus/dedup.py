@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -51,9 +51,10 @@ class DedupConfig:
     lsh_threshold: float = 0.2
     lsh_false_negative_weight: float = 0.7
     jaccard_threshold: float = 0.6
-    containment_threshold: float = 0.8
+    containment_threshold: float = 0.7
     min_shingles: int = 10
-    min_containment_shingles: int = 40
+    min_containment_shingles: int = 30
+    merge_size_ratio: float = 0.5
     index: str = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "newscorpus"
@@ -61,7 +62,12 @@ class DedupConfig:
     def __post_init__(self) -> None:
         if self.index not in ("memory", "redis"):
             raise SettingsError(f"[dedup] index must be 'memory' or 'redis', not {self.index!r}")
-        for name in ("lsh_threshold", "jaccard_threshold", "containment_threshold"):
+        for name in (
+            "lsh_threshold",
+            "jaccard_threshold",
+            "containment_threshold",
+            "merge_size_ratio",
+        ):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise SettingsError(f"[dedup] {name} must be in (0, 1]")
         if not 0.0 < self.lsh_false_negative_weight < 1.0:
@@ -238,31 +244,40 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
         return found
 
     def _assign_near(self, session: Session, version: ArticleVersion, signature: Signature) -> None:
+        """Join the cluster of the best verified candidate. When the version is strong evidence
+        for several clusters (it resembles or contains members of each), they are one story
+        split earlier: they are merged into the cluster with the earliest canonical member."""
         if signature.shingles < self.config.min_shingles:
             return
         candidates = load_candidates(
             session, sorted(self._candidate_ids(signature)), version.article_id, self._kind()
         )
-        best = self.best_match(signature, candidates)
-        if best is not None:
-            join_cluster(version, best[0], best[1])
-
-    def best_match(
-        self, signature: Signature, candidates: Sequence[Candidate]
-    ) -> tuple[Candidate, float] | None:
-        """The candidate with the highest verified score (earliest on ties), or None."""
         if not candidates:
-            return None
-        scores = self.scores(signature, candidates)
-        best = int(np.argmax(scores))  # the first maximum: candidates come in id order
-        if scores[best] <= 0.0:
-            return None
-        return candidates[best], min(round(float(scores[best]), 4), NEAR_DUPLICATE_CEILING)
+            return
+        scores, strong = self.verify(signature, candidates)
+        chosen = strong if strong.any() else scores > 0.0
+        if not chosen.any():
+            return
+        best: dict[str, float] = {}  # cluster -> best score, first seen first
+        for index in np.flatnonzero(chosen).tolist():
+            cluster = candidates[index].cluster_id or candidates[index].article_id
+            best[cluster] = max(best.get(cluster, 0.0), float(scores[index]))
+        target = earliest_cluster(session, list(best)) if len(best) > 1 and strong.any() else None
+        if target is None:
+            target = max(best, key=best.__getitem__)
+        else:
+            for cluster, score in best.items():
+                if cluster != target:
+                    merge_cluster(session, cluster, into=target, similarity=_reported(score))
+        version.cluster_id = version.duplicate_of = target
+        version.similarity = _reported(best[target])
 
-    def scores(self, signature: Signature, candidates: Sequence[Candidate]) -> np.ndarray:
-        """Per candidate: the estimated Jaccard similarity if it reaches the threshold, else
-        the estimated containment of the smaller text in the larger if that reaches its
-        threshold, else 0."""
+    def verify(self, signature: Signature, candidates: Sequence[Candidate]) -> tuple[Any, Any]:
+        """Per candidate: a score (the estimated Jaccard similarity if it reaches its
+        threshold, else the estimated containment of the smaller text in the larger if that
+        reaches its threshold, else 0) and whether the match is strong: Jaccard, or the new
+        text contains the candidate and the candidate is at least `merge_size_ratio` of its
+        size (a long text quoting a short one is not strong evidence of one story)."""
         config = self.config
         jaccard = estimate_jaccard(
             signature.hashvalues, np.array([c.hashvalues for c in candidates])
@@ -274,7 +289,45 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
         containment[inner < config.min_containment_shingles] = 0.0
         jaccard_ok = (jaccard >= config.jaccard_threshold) & (inner >= config.min_shingles)
         contained = containment >= config.containment_threshold
-        return np.where(jaccard_ok | contained, np.maximum(jaccard, containment), 0.0)
+        scores = np.where(jaccard_ok | contained, np.maximum(jaccard, containment), 0.0)
+        contains = contained & (own >= sizes) & (sizes >= config.merge_size_ratio * own)
+        strong = jaccard_ok | contains
+        return scores, strong
+
+
+def _reported(score: float) -> float:
+    """A near-duplicate's similarity: 4 decimals, below the 1.0 kept for identical text."""
+    return min(round(score, 4), NEAR_DUPLICATE_CEILING)
+
+
+def earliest_cluster(session: Session, clusters: Sequence[str]) -> str:
+    """Of clusters named by their canonical article, the one whose canonical article was
+    stored first (ties go to the longer text)."""
+    rows = session.execute(
+        select(
+            ArticleVersion.article_id,
+            func.min(ArticleVersion.created_at),
+            func.max(func.length(ArticleVersion.text)),
+        )
+        .where(ArticleVersion.article_id.in_(clusters))
+        .group_by(ArticleVersion.article_id)
+    ).all()
+    return min(rows, key=lambda row: (row[1], -row[2], row[0]))[0]
+
+
+def merge_cluster(session: Session, cluster: str, into: str, similarity: float) -> None:
+    """Re-point every version of `cluster` at cluster `into` (rows are relabelled, never
+    removed); its former canonical member gets the similarity of the bridging match."""
+    session.execute(
+        update(ArticleVersion)
+        .where(ArticleVersion.cluster_id == cluster, ArticleVersion.duplicate_of.is_(None))
+        .values(similarity=similarity)
+    )
+    session.execute(
+        update(ArticleVersion)
+        .where(ArticleVersion.cluster_id == cluster)
+        .values(cluster_id=into, duplicate_of=into)
+    )
 
 
 def load_candidates(

@@ -54,10 +54,10 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit hash per band of each signature row, salted with the band number so equal
     values in different bands never meet: shape (len(signatures), bands)."""
     values = signatures[:, : bands * rows].reshape(len(signatures), bands, rows).astype(np.uint64)
-    hashes = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), values.shape[:2])
+    hashes = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
     for row in range(rows):
-        hashes = _mix64(hashes * np.uint64(0x9E3779B97F4A7C15) + values[:, :, row])
-    return hashes
+        hashes = hashes * np.uint64(0x9E3779B97F4A7C15) + values[:, :, row]
+    return _mix64(hashes)
 
 
 class BandIndex:

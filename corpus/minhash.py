@@ -15,12 +15,13 @@ index never mixes signatures of different kinds.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
-from corpus.normalize import comparison_text, is_unspaced_script, words
+from corpus.normalize import comparison_text
 
 PERMUTATION_SCHEME = "affine32"
 _MASK64 = (1 << 64) - 1
@@ -76,41 +77,80 @@ class _Powers:
         return self.forward, self.inverse
 
 
+@functools.cache
+def _word_table() -> np.ndarray:
+    """For every code point of the Basic Multilingual Plane: is it a regex word character
+    (`\\w`: alphanumeric or underscore)?"""
+    return np.array([chr(c).isalnum() or c == 0x5F for c in range(0x10000)], dtype=bool)
+
+
+# Scripts written without spaces between words: kana, CJK ideographs, Thai, Lao, Myanmar, Khmer.
+_UNSPACED_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+                    (0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF))  # fmt: skip
+_SPACE = 0x20
+
+
+def word_mask(codes: np.ndarray) -> np.ndarray:
+    """Which code points are word characters, looked up in one vectorised step (code points
+    beyond the BMP are checked one distinct value at a time; they are rare)."""
+    mask = _word_table()[np.minimum(codes, 0xFFFF)]
+    astral = codes > 0xFFFF
+    if astral.any():
+        for code in np.unique(codes[astral]).tolist():
+            mask[codes == code] = chr(code).isalnum()
+    return mask
+
+
+def unspaced_share(codes: np.ndarray) -> float:
+    """Share of the code points that belong to scripts written without spaces."""
+    unspaced = np.zeros(len(codes), dtype=bool)
+    for low, high in _UNSPACED_RANGES:
+        unspaced |= (codes >= low) & (codes <= high)
+    return float(unspaced.mean()) if len(codes) else 0.0
+
+
 @dataclass(frozen=True)
 class Shingler:
     """Cuts normalised text into shingles: `word_size`-word windows, or `char_size`-character
-    windows for texts mostly in scripts without spaces (Chinese, Japanese, Thai...)."""
+    windows for texts mostly (30 %+ of word characters) in scripts without spaces.
+
+    Works on code point arrays: word characters are kept, every run of other characters
+    becomes one space, so shingles are word tokens joined by single spaces (the same as
+    `" ".join(re.findall(r"\\w+", text))`) without a Python loop over the tokens."""
 
     word_size: int = 5
     char_size: int = 4
+    unspaced_share: float = 0.3
 
     @property
     def name(self) -> str:
         return f"w{self.word_size}c{self.char_size}"
 
-    def spans(self, text: str) -> tuple[str, np.ndarray, np.ndarray]:
-        """The joined token string and the start/end offsets of every shingle in it."""
-        normal = comparison_text(text)
-        tokens = words(normal)
-        if not tokens:
+    def spans(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The token code points and the start/end offsets of every shingle in them."""
+        codes = np.frombuffer(comparison_text(text).encode("utf-32-le"), dtype=np.uint32)
+        word = word_mask(codes)
+        letters = codes[word]
+        if not len(letters):
             empty = np.zeros(0, dtype=np.int64)
-            return "", empty, empty
-        if is_unspaced_script(normal):
-            joined = "".join(tokens)
-            size = min(self.char_size, len(joined))
-            starts = np.arange(len(joined) - size + 1, dtype=np.int64)
-            return joined, starts, starts + size
-        joined = " ".join(tokens)
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        token_starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-        size = min(self.word_size, len(tokens))
-        starts = token_starts[: len(tokens) - size + 1]
-        ends = token_starts[size - 1 :] + lengths[size - 1 :]
-        return joined, starts, ends
+            return letters, empty, empty
+        if unspaced_share(letters) >= self.unspaced_share:
+            size = min(self.char_size, len(letters))
+            starts = np.arange(len(letters) - size + 1, dtype=np.int64)
+            return letters, starts, starts + size
+        after_word = np.concatenate(([False], word[:-1]))
+        tokens = np.where(word, codes, _SPACE)[word | after_word]
+        if tokens[-1] == _SPACE:
+            tokens = tokens[:-1]
+        edges = np.diff((tokens != _SPACE).astype(np.int8), prepend=0, append=0)
+        token_starts, token_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        size = min(self.word_size, len(token_starts))
+        return tokens, token_starts[: len(token_starts) - size + 1], token_ends[size - 1 :]
 
     def shingles(self, text: str) -> list[str]:
         """The shingles as strings (for reference implementations and benchmarks)."""
-        joined, starts, ends = self.spans(text)
+        codes, starts, ends = self.spans(text)
+        joined = codes.astype("<u4").tobytes().decode("utf-32-le")
         return [joined[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
@@ -152,10 +192,10 @@ class MinHasher:
 
     def shingle_hashes(self, text: str) -> np.ndarray:
         """32-bit hashes of all shingles of `text` (equal to `shingle_hash32` of each)."""
-        joined, starts, ends = self.shingler.spans(text)
+        codes, starts, ends = self.shingler.spans(text)
         if not len(starts):
             return np.zeros(0, dtype=np.uint32)
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        codes = codes.astype(np.uint64)
         forward, inverse = self._powers.upto(len(codes))
         prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
         np.cumsum(codes * forward[: len(codes)], out=prefix[1:])

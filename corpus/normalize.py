@@ -38,12 +38,6 @@ _DATELINE = re.compile(
     r"(?:-{1,2}|[\u2013\u2014])[ \t]+",
     re.MULTILINE,
 )
-_WORD = re.compile(r"\w+")
-# Scripts written without spaces between words: CJK ideographs, kana, hangul is spaced
-# but short, so it is left to words; Thai, Lao, Khmer and Myanmar have no spaces either.
-_UNSPACED = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
-)
 
 
 def strip_datelines(text: str) -> str:
@@ -55,14 +49,3 @@ def comparison_text(text: str) -> str:
     """The text shingles are taken from: NFKC, datelines removed, case-folded. Quotes, dashes
     and spacing need no mapping here because shingles are made of word tokens only."""
     return strip_datelines(text).casefold()
-
-
-def is_unspaced_script(text: str, share: float = 0.3) -> bool:
-    """True when at least `share` of the word characters belong to scripts without spaces."""
-    letters = sum(len(word) for word in _WORD.findall(text[:4000]))
-    return letters > 0 and len(_UNSPACED.findall(text[:4000])) >= share * letters
-
-
-def words(text: str) -> list[str]:
-    """Word tokens of already normalised text; punctuation is dropped."""
-    return _WORD.findall(text)
