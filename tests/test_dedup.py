@@ -257,3 +257,30 @@ def test_near_duplicates_on_postgresql(postgres_url, seeds):
         [item("copy.txt", syndicated(texts[2])), item("trim.txt", trimmed(texts[1]))],
     )
     assert [r.duplicate_of for r in results] == [originals[2].article_id, originals[1].article_id]
+
+
+def test_a_version_bridging_two_clusters_merges_them(db_url, seeds):
+    store = open_store(db_url)
+    text = seed_items(seeds)[1].article.text
+    opening = text[: int(len(text) * 0.6)] + FURNITURE_BOTTOM
+    ending = FURNITURE_TOP + text[int(len(text) * 0.4) :]
+    first = save(store, [item("opening.txt", opening)])[0]
+    second = save(store, [item("ending.txt", ending)])[0]
+    assert first.duplicate_of is second.duplicate_of is None  # too little overlap on their own
+
+    whole = save(store, [item("whole.txt", text)])[0]
+    assert whole.duplicate_of == first.article_id
+    with store.sessions() as session:
+        rows = session.execute(
+            select(
+                ArticleVersion.article_id,
+                ArticleVersion.cluster_id,
+                ArticleVersion.duplicate_of,
+                ArticleVersion.similarity,
+            )
+        ).all()
+    clusters = {row.article_id: row for row in rows}
+    assert {row.cluster_id for row in rows} == {first.article_id}
+    assert clusters[second.article_id].duplicate_of == first.article_id
+    assert 0.7 <= clusters[second.article_id].similarity < 1.0
+    assert clusters[first.article_id].duplicate_of is None
