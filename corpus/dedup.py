@@ -258,21 +258,23 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
         chosen = strong if strong.any() else scores > 0.0
         if not chosen.any():
             return
-        best: dict[str, float] = {}  # cluster -> best score, first seen first
+        best: dict[str, float] = {}  # cluster -> its best score, clusters in candidate order
         for index in np.flatnonzero(chosen).tolist():
             cluster = candidates[index].cluster_id or candidates[index].article_id
             best[cluster] = max(best.get(cluster, 0.0), float(scores[index]))
-        target = earliest_cluster(session, list(best)) if len(best) > 1 and strong.any() else None
-        if target is None:
-            target = max(best, key=best.__getitem__)
-        else:
+        if strong.any() and len(best) > 1:
+            target = earliest_cluster(session, list(best))
             for cluster, score in best.items():
                 if cluster != target:
                     merge_cluster(session, cluster, into=target, similarity=_reported(score))
+        else:
+            target = max(best, key=best.__getitem__)
         version.cluster_id = version.duplicate_of = target
         version.similarity = _reported(best[target])
 
-    def verify(self, signature: Signature, candidates: Sequence[Candidate]) -> tuple[Any, Any]:
+    def verify(
+        self, signature: Signature, candidates: Sequence[Candidate]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per candidate: a score (the estimated Jaccard similarity if it reaches its
         threshold, else the estimated containment of the smaller text in the larger if that
         reaches its threshold, else 0) and whether the match is strong: Jaccard, or the new

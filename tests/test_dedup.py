@@ -284,3 +284,18 @@ def test_a_version_bridging_two_clusters_merges_them(db_url, seeds):
     assert clusters[second.article_id].duplicate_of == first.article_id
     assert 0.7 <= clusters[second.article_id].similarity < 1.0
     assert clusters[first.article_id].duplicate_of is None
+
+
+@pytest.mark.slow
+def test_import_flow_counts_near_duplicates(prefect_harness, db_url, seeds, tmp_path):
+    from flows.import_files import import_files
+
+    first = import_files([str(seeds)], database_url=db_url)
+    assert (first["new"], first["duplicates"], first["near_duplicates"]) == (5, 0, 0)
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    text = seed_items(seeds)[0].article.text
+    (copies / "syndicated.txt").write_text("Syndicated headline\n" + syndicated(text))
+    (copies / "same.txt").write_text(next(seeds.glob("000_*.txt")).read_text())
+    second = import_files([str(copies)], database_url=db_url)
+    assert (second["new"], second["duplicates"], second["near_duplicates"]) == (2, 1, 1)
