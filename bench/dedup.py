@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from corpus.dedup import DedupConfig, build_deduplicator  # noqa: E402
 from corpus.lsh import BandIndex, band_params  # noqa: E402
-from corpus.minhash import MinHasher  # noqa: E402
+from corpus.minhash import MinHasher, Signature  # noqa: E402
 from corpus.store import open_store  # noqa: E402
 from extractors import Article, Extracted  # noqa: E402
 from newscorpus.settings import Settings, load_settings  # noqa: E402
@@ -431,6 +431,42 @@ def scale(count: int, words: int, settings: Settings) -> dict:
     }
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def index_memory(count: int, settings: Settings) -> dict:
+    """Resident memory added by indexing `count` random signatures: BandIndex, then
+    datasketch's in-memory MinHashLSH with the same bands (measured in that order because
+    freed memory is not always returned to the system)."""
+    config = DedupConfig(**settings.section("dedup"))
+    bands, rows = band_params(
+        config.lsh_threshold, config.num_perm, config.lsh_false_negative_weight
+    )
+    rng = np.random.default_rng(RANDOM_SEED)
+    signatures = rng.integers(0, 2**32, size=(count, config.num_perm), dtype=np.uint32)
+    keys = np.arange(count)
+    before = current_rss_mb()
+    index = BandIndex(bands, rows)
+    for start in range(0, count, 1000):
+        index.add(keys[start : start + 1000], signatures[start : start + 1000], start + 1000)
+    band_mb = current_rss_mb() - before
+    del index
+    before = current_rss_mb()
+    lsh = MinHashLSH(num_perm=config.num_perm, params=(bands, rows))
+    hasher = MinHasher(config.num_perm, config.seed)
+    for key, row in enumerate(signatures):
+        lsh.insert(key, hasher.lean(Signature(row, 1)), check_duplication=False)
+    datasketch_mb = current_rss_mb() - before
+    return {
+        "signatures": count,
+        "bands_x_rows": f"{bands}x{rows}",
+        "band_index_rss_mb": round(band_mb, 1),
+        "datasketch_minhashlsh_rss_mb": round(datasketch_mb, 1),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
@@ -439,10 +475,16 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="list false and missed pairs")
     parser.add_argument("--scale", type=int, help="index this many synthetic articles instead")
     parser.add_argument("--words", type=int, default=300, help="words per synthetic article")
+    parser.add_argument(
+        "--index-memory", type=int, help="memory of N signatures: BandIndex vs MinHashLSH"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="speed runs (best is reported)")
     args = parser.parse_args()
     settings = load_settings(args.config)
     build_deduplicator(settings, "sqlite://")  # fail early on bad settings
+    if args.index_memory:
+        print(json.dumps({"index_memory": index_memory(args.index_memory, settings)}, indent=2))
+        return 0
     if args.scale:
         print(json.dumps({"scale": scale(args.scale, args.words, settings)}, indent=2))
         return 0
