@@ -170,11 +170,13 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
         )
 
     def prepare(self, session: Session) -> None:
-        """Sign stored versions that have no signature of this kind (once per process, in its
-        own transaction), then index every signature stored since the index's watermark."""
+        """Sign stored versions that have no signature of this kind and check that the index
+        belongs to this database (once per process), then index every signature stored since
+        the index's watermark."""
         if not self._backfilled:
             with Session(session.get_bind()) as own, own.begin():
                 self._backfill(own)
+                self._forget_foreign_index(own)
             self._backfilled = True
         self._catch_up(session)
         self._staged_ids.clear()
@@ -195,6 +197,13 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
             session.add_all(self._signature_row(vid, self.hasher.sign(text)) for vid, text in rows)
             session.flush()
             last = rows[-1][0]
+
+    def _forget_foreign_index(self, session: Session) -> None:
+        """A persistent index that has seen more signatures than the database holds was built
+        for an earlier database at the same URL (deleted and recreated): start it afresh."""
+        stored = session.scalar(select(func.max(SignatureRow.id)).where(self._kind())) or 0
+        if self.index.watermark > stored:
+            self.index.clear()
 
     def _catch_up(self, session: Session) -> None:
         """Add signatures with row id above the index's watermark, in chunks."""

@@ -38,6 +38,9 @@ class CandidateIndex(Protocol):
     def query(self, hashvalues: np.ndarray) -> set[int]:
         """Keys sharing at least one band with `hashvalues`."""
 
+    def clear(self) -> None:
+        """Forget every key and the watermark."""
+
 
 def band_params(threshold: float, num_perm: int, false_negative_weight: float) -> tuple[int, int]:
     """(bands, rows) minimising datasketch's weighted false positive/negative error."""
@@ -97,6 +100,12 @@ class BandIndex:
                 self._merge_recent()
         self._watermark = max(self._watermark, watermark)
 
+    def clear(self) -> None:
+        self._hashes = np.zeros(0, dtype=np.uint64)
+        self._keys = np.zeros(0, dtype=np.uint32)
+        self._recent.clear()
+        self._recent_entries = self._watermark = 0
+
     def query(self, hashvalues: np.ndarray) -> set[int]:
         hashes = band_hashes(hashvalues[None, :], self.bands, self.rows)[0]
         found: set[int] = set()
@@ -140,6 +149,7 @@ class RedisIndex:
 
         self.bands, self.rows, self.seed = bands, rows, seed
         self.client = redis.Redis.from_url(url)
+        self._basename = basename
         self._watermark_key = f"{basename}:watermark"
         self.lsh = MinHashLSH(
             num_perm=num_perm,
@@ -167,3 +177,9 @@ class RedisIndex:
 
     def query(self, hashvalues: np.ndarray) -> set[int]:
         return set(self.lsh.query(self._lean(hashvalues)))
+
+    def clear(self) -> None:
+        """Delete every Redis key of this index (all start with its basename)."""
+        keys = list(self.client.scan_iter(match=f"{self._basename}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            self.client.delete(*keys[start : start + 1000])

@@ -247,6 +247,24 @@ def test_redis_index_persists_between_stores(db_url, seeds, redis_url):
 
 
 @pytest.mark.services
+def test_redis_index_of_a_recreated_database_is_started_afresh(tmp_path, seeds, redis_url):
+    db_url = f"sqlite:///{tmp_path / 'recreated.db'}"
+    settings = dedup_settings(index="redis", redis_url=redis_url, redis_prefix="nc-test")
+    texts = [i.article.text for i in seed_items(seeds)]
+    store = open_store(db_url, settings=settings)
+    save(store, seed_items(seeds)[::-1])  # other ids than below: the old index would mislead
+    save(store, [item("u.txt", UNRELATED)])  # indexes the first batch
+    assert store.deduplicator.index.watermark == 5
+    store.engine.dispose()
+    (tmp_path / "recreated.db").unlink()
+
+    fresh = open_store(db_url, settings=settings)
+    originals = save(fresh, seed_items(seeds))
+    copy = save(fresh, [item("copy.txt", syndicated(texts[1]))])[0]
+    assert copy.duplicate_of == originals[1].article_id
+
+
+@pytest.mark.services
 def test_near_duplicates_on_postgresql(postgres_url, seeds):
     store = open_store(postgres_url)
     originals = save(store, seed_items(seeds))
