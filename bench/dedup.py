@@ -467,6 +467,67 @@ def index_memory(count: int, settings: Settings) -> dict:
     }
 
 
+def rebuild(count: int, settings: Settings) -> dict:
+    """Time a new process's first `prepare` (sign check + index build) on a SQLite corpus of
+    `count` stored signatures (random ones: only loading and indexing is measured)."""
+    from sqlalchemy import insert
+
+    from corpus.models import Article as ArticleRow
+    from corpus.models import ArticleVersion, Source
+    from corpus.models import Signature as SignatureRow
+
+    config = DedupConfig(**settings.section("dedup"))
+    hasher = MinHasher(config.num_perm, config.seed)
+    rng = np.random.default_rng(RANDOM_SEED)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/rebuild.db"
+        store = open_store(url, settings=settings)
+        with store.engine.begin() as connection:
+            connection.execute(insert(Source), [{"locator": "bench", "kind": "file"}])
+            for start in range(1, count + 1, 50_000):
+                ids = range(start, min(start + 50_000, count + 1))
+                connection.execute(
+                    insert(ArticleRow),
+                    [
+                        {"id": f"a{i}", "key": f"k{i}", "source_id": 1, "latest_version": 1}
+                        for i in ids
+                    ],
+                )
+                connection.execute(
+                    insert(ArticleVersion),
+                    [
+                        {"id": i, "article_id": f"a{i}", "version": 1, "source_id": 1, "text": "x",
+                         "content_hash": str(i), "extractor": "bench", "authors": []}
+                        for i in ids
+                    ],
+                )  # fmt: skip
+                values = rng.integers(0, 2**32, size=(len(ids), config.num_perm), dtype=np.uint32)
+                connection.execute(
+                    insert(SignatureRow),
+                    [
+                        {"article_version_id": i, "scheme": hasher.scheme, "seed": hasher.seed,
+                         "num_perm": hasher.num_perm, "hashvalues": row.tobytes(), "shingles": 300}
+                        for i, row in zip(ids, values, strict=True)
+                    ],
+                )  # fmt: skip
+        store.engine.dispose()
+        rss_before = peak_rss_mb()
+        started = time.perf_counter()
+        fresh = open_store(url, settings=settings)
+        with fresh.sessions.begin() as session:
+            fresh.deduplicator.prepare(session)
+        elapsed = time.perf_counter() - started
+        indexed = len(fresh.deduplicator.index)
+        fresh.engine.dispose()
+    return {
+        "stored_signatures": count,
+        "indexed": indexed,
+        "seconds_to_first_batch": round(elapsed, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_before_mb": round(rss_before, 1),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
@@ -475,6 +536,7 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="list false and missed pairs")
     parser.add_argument("--scale", type=int, help="index this many synthetic articles instead")
     parser.add_argument("--words", type=int, default=300, help="words per synthetic article")
+    parser.add_argument("--rebuild", type=int, help="time the index build from N stored signatures")
     parser.add_argument(
         "--index-memory", type=int, help="memory of N signatures: BandIndex vs MinHashLSH"
     )
@@ -482,6 +544,9 @@ def main() -> int:
     args = parser.parse_args()
     settings = load_settings(args.config)
     build_deduplicator(settings, "sqlite://")  # fail early on bad settings
+    if args.rebuild:
+        print(json.dumps({"rebuild": rebuild(args.rebuild, settings)}, indent=2))
+        return 0
     if args.index_memory:
         print(json.dumps({"index_memory": index_memory(args.index_memory, settings)}, indent=2))
         return 0

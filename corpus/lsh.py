@@ -67,6 +67,8 @@ class BandIndex:
     """In-memory LSH: band hashes in one sorted array (binary search), recent inserts in a dict
     that is merged into the array once it holds `merge_every` entries."""
 
+    BULK = 1000  # adds of at least this many keys go straight into the sorted arrays
+
     def __init__(self, bands: int, rows: int, merge_every: int = 1 << 20) -> None:
         self.bands, self.rows, self.merge_every = bands, rows, merge_every
         self._hashes = np.zeros(0, dtype=np.uint64)
@@ -89,7 +91,7 @@ class BandIndex:
     def add(self, keys: np.ndarray, signatures: np.ndarray, watermark: int) -> None:
         hashes = band_hashes(signatures, self.bands, self.rows)
         keys = np.asarray(keys, dtype=np.uint32)
-        if len(keys) * self.bands >= self.merge_every:
+        if len(keys) >= self.BULK:
             self._merge(hashes.ravel(), np.repeat(keys, self.bands))
         else:
             for key, row in zip(keys.tolist(), hashes.tolist(), strict=True):

@@ -117,3 +117,18 @@ def test_band_index_finds_what_datasketch_lsh_finds():
             expected = set(reference.query(hasher.lean(Signature(row, 1))))
             assert index.query(row) == expected
         assert index.query(trimmed) == {1}
+
+
+def test_band_index_bulk_adds_and_clear():
+    hasher = MinHasher()
+    bands, rows = band_params(0.2, 128, 0.7)
+    noise = np.random.default_rng(1).integers(0, 2**32, size=(1500, 128), dtype=np.uint32)
+    seeds = np.array([hasher.sign(text).hashvalues for text in SEED_TEXTS])
+    index = BandIndex(bands, rows)
+    index.add(np.arange(1500), noise, watermark=1500)  # bulk: straight into the sorted arrays
+    index.add(np.arange(1500, 1505), seeds, watermark=1505)  # small: into the recent dict
+    assert len(index) == 1505 and index.nbytes() == 1500 * bands * 12
+    assert index.query(noise[700]) == {700}
+    assert index.query(seeds[2]) == {1502}
+    index.clear()
+    assert len(index) == 0 and index.watermark == 0 and index.query(seeds[2]) == set()
