@@ -45,7 +45,12 @@ from corpus.store import open_store  # noqa: E402
 from extractors import Article, Extracted  # noqa: E402
 from newscorpus.settings import Settings, load_settings  # noqa: E402
 
-DEFAULT_GOLD = REPO.parent.parent / "shared" / "bench" / "zyte" / "ground-truth.json"
+# ../shared from the main checkout (/work/main), or from a worktree one level deeper.
+GOLD_CANDIDATES = [
+    base / "shared" / "bench" / "zyte" / "ground-truth.json"
+    for base in (REPO.parent, REPO.parent.parent)
+]
+DEFAULT_GOLD = next((path for path in GOLD_CANDIDATES if path.exists()), GOLD_CANDIDATES[0])
 SEEDS = REPO / "examples" / "articles"
 RANDOM_SEED = 20261121
 
