@@ -558,6 +558,8 @@ def main() -> int:
     if args.scale:
         print(json.dumps({"scale": scale(args.scale, args.words, settings)}, indent=2))
         return 0
+    if not args.gold.exists():
+        parser.error(f"gold texts not found at {args.gold}: pass --gold PATH")
     result = {
         "settings": settings.section("dedup"),
         "quality": quality(args.gold, settings, verbose=args.verbose),
