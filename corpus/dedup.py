@@ -37,6 +37,7 @@ from newscorpus.settings import Settings, SettingsError, build_section
 NEAR_DUPLICATE_CEILING = 0.9999  # a near-duplicate never reports 1.0, which means identical text
 _LOAD_CHUNK = 20_000  # signatures read per query when (re)building the index
 _IN_LIST_CHUNK = 500  # candidate ids per SQL IN list
+_WRITER_LOCK = 0x6E657773  # PostgreSQL advisory lock key of newscorpus's deduplicating writers
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,11 @@ class Candidate:
 class NearDuplicateDeduplicator(ExactDeduplicator):
     """Exact duplicates first, then MinHash LSH candidates verified on stored signatures.
 
-    Every new version's signature is stored (table `signatures`). The index is filled from
-    stored signatures it has not seen yet at the start of every batch, so it covers what other
-    processes stored too and never holds what a rolled-back transaction wrote; versions of the
-    current batch are matched from a small staging list until then.
+    Every new version's signature is stored (table `signatures`). At a batch's first version
+    the index is given every signature committed since it last looked (by this or another
+    process; deduplicating writers of a database take turns), so it never holds what a
+    rolled-back transaction wrote; versions of the current batch are matched from a small
+    staging list until then.
     """
 
     def __init__(self, config: DedupConfig, index: CandidateIndex, hasher: MinHasher) -> None:
@@ -156,7 +158,7 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
         self.index = index
         self.hasher = hasher
         self.bands, self.rows = index.bands, index.rows
-        self._backfilled = False
+        self._backfilled = self._current = False
         self._staged_ids: list[int] = []
         self._staged_bands: list[np.ndarray] = []
 
@@ -171,16 +173,26 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
 
     def prepare(self, session: Session) -> None:
         """Sign stored versions that have no signature of this kind and check that the index
-        belongs to this database (once per process), then index every signature stored since
-        the index's watermark."""
+        belongs to this database (once per process, in an own transaction), and start a batch:
+        its first version will bring the index up to date."""
         if not self._backfilled:
             with Session(session.get_bind()) as own, own.begin():
+                take_writer_turn(own)
                 self._backfill(own)
                 self._forget_foreign_index(own)
             self._backfilled = True
-        self._catch_up(session)
+        self._current = False
         self._staged_ids.clear()
         self._staged_bands.clear()
+
+    def _bring_up_to_date(self, session: Session) -> None:
+        """Once per batch, after its first write: wait for this database's writer turn, then
+        index every signature stored since the index's watermark. Batches of all processes
+        are thus matched against everything committed before them."""
+        if not self._current:
+            take_writer_turn(session)
+            self._catch_up(session)
+            self._current = True
 
     def _backfill(self, session: Session) -> None:
         """Signatures for versions stored before near-duplicate detection (or its settings)."""
@@ -234,6 +246,7 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
 
     def assign(self, session: Session, version: ArticleVersion) -> None:
         """Store the signature of a flushed `version`, then set its cluster fields."""
+        self._bring_up_to_date(session)
         signature = self.hasher.sign(version.text)
         session.add(self._signature_row(version.id, signature))
         if not self.assign_exact(session, version):
@@ -304,6 +317,14 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
         contains = contained & (own >= sizes) & (sizes >= config.merge_size_ratio * own)
         strong = jaccard_ok | contains
         return scores, strong
+
+
+def take_writer_turn(session: Session) -> None:
+    """Serialise deduplicating writers of one database until this transaction ends, so
+    signature ids are committed in order and no batch misses another's. SQLite already has a
+    single writer (held after the batch's first write); PostgreSQL takes an advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_WRITER_LOCK)))
 
 
 def _reported(score: float) -> float:

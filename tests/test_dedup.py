@@ -317,3 +317,33 @@ def test_import_flow_counts_near_duplicates(prefect_harness, db_url, seeds, tmp_
     (copies / "same.txt").write_text(next(seeds.glob("000_*.txt")).read_text())
     second = import_files([str(copies)], database_url=db_url)
     assert (second["new"], second["duplicates"], second["near_duplicates"]) == (2, 1, 1)
+
+
+@pytest.mark.services
+def test_concurrent_batches_on_postgresql_see_each_other(postgres_url, seeds):
+    """A batch that starts while another is being stored waits for it, then matches it."""
+    import threading
+    import time
+
+    from sqlalchemy import text as sql
+
+    first, second = open_store(postgres_url), open_store(postgres_url)
+    original = seed_items(seeds)[2]
+    results = {}
+
+    def store_copy() -> None:
+        results["copy"] = save(second, [item("copy.txt", syndicated(original.article.text))])[0]
+
+    run = first.start_run("test", {})
+    copier = threading.Thread(target=store_copy)
+    with first.sessions.begin() as session:
+        first.deduplicator.prepare(session)
+        stored = first._save_one(session, run, original)
+        copier.start()
+        waiting = sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        with first.engine.connect() as probe:  # until the copy waits for our turn (or is done)
+            while copier.is_alive() and not probe.execute(waiting).scalar():
+                probe.rollback()
+                time.sleep(0.05)
+    copier.join(timeout=60)
+    assert results["copy"].duplicate_of == stored.article_id
