@@ -223,6 +223,14 @@ def test_duplicates_command_lists_clusters(db_url, seeds, capsys):
     text = capsys.readouterr().out
     assert "(2 articles)" in text and "canonical" in text and f"{copy.similarity:.4f}" in text
 
+    assert main(["--db", db_url, "export"]) == 0
+    records = {r["id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    exported = records[copy.article_id]
+    assert (exported["cluster_id"], exported["duplicate_of"], exported["similarity"]) == (
+        originals[0].article_id, originals[0].article_id, copy.similarity,
+    )  # fmt: skip
+    assert records[originals[0].article_id]["duplicate_of"] is None
+
 
 @pytest.mark.services
 def test_redis_index_persists_between_stores(db_url, seeds, redis_url):
