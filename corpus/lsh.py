@@ -20,7 +20,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
 
-from corpus.minhash import PERMUTATION_SCHEME
+from corpus.minhash import PERMUTATION_SCHEME, splitmix64
 
 
 class CandidateIndex(Protocol):
@@ -47,12 +47,6 @@ def band_params(threshold: float, num_perm: int, false_negative_weight: float) -
     return _optimal_param(threshold, num_perm, 1.0 - false_negative_weight, false_negative_weight)
 
 
-def _mix64(values: np.ndarray) -> np.ndarray:
-    values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return values ^ (values >> np.uint64(31))
-
-
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit hash per band of each signature row, salted with the band number so equal
     values in different bands never meet: shape (len(signatures), bands)."""
@@ -60,7 +54,7 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     hashes = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93)
     for row in range(rows):
         hashes = hashes * np.uint64(0x9E3779B97F4A7C15) + values[:, :, row]
-    return _mix64(hashes)
+    return splitmix64(hashes)
 
 
 class BandIndex:

@@ -30,8 +30,8 @@ _POLY_BASE_INVERSE = pow(_POLY_BASE, -1, 1 << 64)
 _COLUMNS_PER_CHUNK = 8192  # shingles permuted at once: bounds the temporary matrix to 4 MB
 
 
-def _splitmix64(values: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: spreads the polynomial hash over all 64 bits."""
+def splitmix64(values: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: a bijection on 64-bit values that spreads every input bit."""
     values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return values ^ (values >> np.uint64(31))
@@ -53,7 +53,7 @@ def shingle_hash32(shingle: str) -> int:
     for char in shingle:
         value = (value + ord(char) * power) & _MASK64
         power = (power * _POLY_BASE) & _MASK64
-    return int(_splitmix64(np.array([value], dtype=np.uint64))[0] >> np.uint64(32))
+    return int(splitmix64(np.array([value], dtype=np.uint64))[0] >> np.uint64(32))
 
 
 def _powers(base: int, size: int) -> np.ndarray:
@@ -120,7 +120,7 @@ class Shingler:
 
     word_size: int = 5
     char_size: int = 4
-    unspaced_share: float = 0.3
+    unspaced_threshold: float = 0.3
 
     @property
     def name(self) -> str:
@@ -128,13 +128,14 @@ class Shingler:
 
     def spans(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The token code points and the start/end offsets of every shingle in them."""
-        codes = np.frombuffer(comparison_text(text).encode("utf-32-le"), dtype=np.uint32)
+        encoded = comparison_text(text).encode("utf-32-le", "surrogatepass")  # lone ones too
+        codes = np.frombuffer(encoded, dtype=np.uint32)
         word = word_mask(codes)
         letters = codes[word]
         if not len(letters):
             empty = np.zeros(0, dtype=np.int64)
             return letters, empty, empty
-        if unspaced_share(letters) >= self.unspaced_share:
+        if unspaced_share(letters) >= self.unspaced_threshold:
             size = min(self.char_size, len(letters))
             starts = np.arange(len(letters) - size + 1, dtype=np.int64)
             return letters, starts, starts + size
@@ -150,7 +151,7 @@ class Shingler:
     def shingles(self, text: str) -> list[str]:
         """The shingles as strings (for reference implementations and benchmarks)."""
         codes, starts, ends = self.spans(text)
-        joined = codes.astype("<u4").tobytes().decode("utf-32-le")
+        joined = codes.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
         return [joined[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
@@ -200,7 +201,7 @@ class MinHasher:
         prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
         np.cumsum(codes * forward[: len(codes)], out=prefix[1:])
         hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
-        return (_splitmix64(hashes) >> np.uint64(32)).astype(np.uint32)
+        return (splitmix64(hashes) >> np.uint64(32)).astype(np.uint32)
 
     def sign_hashes(self, hashes: np.ndarray) -> np.ndarray:
         """Min over shingles of every affine permutation: a (num_perm × shingles) product,

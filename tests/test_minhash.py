@@ -58,6 +58,13 @@ def test_scripts_without_spaces_get_character_shingles():
     assert comparison_text("WASHINGTON (AP) — Ab") == "ab"
 
 
+def test_lone_surrogates_and_astral_characters_are_handled():
+    shingler = Shingler(word_size=2)
+    assert shingler.shingles("broken \udc80 text \U00020000bc end") == [
+        "broken text", "text \U00020000bc", "\U00020000bc end",
+    ]  # fmt: skip
+
+
 def test_vectorised_hashes_equal_the_per_shingle_reference():
     hasher = MinHasher()
     for text in SEED_TEXTS:
