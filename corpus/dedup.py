@@ -173,24 +173,24 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
 
     def prepare(self, session: Session) -> None:
         """Sign stored versions that have no signature of this kind and check that the index
-        belongs to this database (once per process, in an own transaction), and start a batch:
-        its first version will bring the index up to date."""
+        belongs to this database (once per process, in an own transaction); then start a
+        batch: take this database's writer turn (so concurrent batches never miss each other)
+        and let the batch's first version bring the index up to date."""
         if not self._backfilled:
             with Session(session.get_bind()) as own, own.begin():
                 take_writer_turn(own)
                 self._backfill(own)
                 self._forget_foreign_index(own)
             self._backfilled = True
+        take_writer_turn(session)
         self._current = False
         self._staged_ids.clear()
         self._staged_bands.clear()
 
     def _bring_up_to_date(self, session: Session) -> None:
-        """Once per batch, after its first write: wait for this database's writer turn, then
-        index every signature stored since the index's watermark. Batches of all processes
-        are thus matched against everything committed before them."""
+        """Once per batch, after its first write (SQLite's writer lock is held from then on):
+        index every signature committed since the index's watermark."""
         if not self._current:
-            take_writer_turn(session)
             self._catch_up(session)
             self._current = True
 
@@ -322,7 +322,8 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
 def take_writer_turn(session: Session) -> None:
     """Serialise deduplicating writers of one database until this transaction ends, so
     signature ids are committed in order and no batch misses another's. SQLite already has a
-    single writer (held after the batch's first write); PostgreSQL takes an advisory lock."""
+    single writer (held from the batch's first write on); PostgreSQL takes an advisory lock,
+    before any write so that it can never deadlock with row locks."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_WRITER_LOCK)))
 
