@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -80,6 +81,28 @@ class ArticleVersion(Base):
     cluster_id: Mapped[str | None] = mapped_column(String(32))
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
     similarity: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Signature(Base):
+    """The MinHash signature of one article version, with what is needed to compare it: the
+    scheme, seed and number of permutations that made it, and its distinct-shingle count."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (
+        UniqueConstraint(
+            "article_version_id", "scheme", "seed", "num_perm", name="uq_signature_version"
+        ),
+        Index("ix_signatures_kind", "scheme", "seed", "num_perm", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id"))
+    scheme: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(Integer)
+    num_perm: Mapped[int] = mapped_column(Integer)
+    hashvalues: Mapped[bytes] = mapped_column(LargeBinary)
+    shingles: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -16,16 +16,18 @@ from sqlalchemy import and_, create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus.dedup import ExactDeduplicator
+from corpus.dedup import ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
 from corpus.migrate import upgrade
 from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
 from extractors import Extracted, InputFailure
+from newscorpus.settings import Settings, load_settings
 
 EXPORT_FIELDS = (
     "id", "source", "url", "title", "text", "language", "published", "authors", "site",
-    "version", "content_hash", "cluster_id", "duplicate_of", "ingested_at", "extractor",
+    "version", "content_hash", "cluster_id", "duplicate_of", "similarity", "ingested_at",
+    "extractor",
 )  # fmt: skip
 
 
@@ -188,10 +190,11 @@ class CorpusStore:
             content_hash=digest,
             extractor=art.extractor,
         )
-        self.deduplicator.assign(session, version)
         session.add(version)
         article.latest_version = version.version
         article.updated_at = utcnow()
+        session.flush()
+        self.deduplicator.assign(session, version)
         session.flush()
         status = "new" if version.version == 1 else "new_version"
         return SaveResult(
@@ -207,6 +210,7 @@ class CorpusStore:
         saved: list[SaveResult] = []
         failed: list[InputFailure] = []
         with self.sessions.begin() as session:
+            self.deduplicator.prepare(session)
             for item in items:
                 try:
                     with session.begin_nested():
@@ -274,14 +278,20 @@ class CorpusStore:
                     "content_hash": version.content_hash,
                     "cluster_id": version.cluster_id,
                     "duplicate_of": version.duplicate_of,
+                    "similarity": version.similarity,
                     "ingested_at": version.created_at.isoformat(),
                     "extractor": version.extractor,
                 }
                 session.expunge(version)
 
 
-def open_store(url: str, deduplicator: Any | None = None) -> CorpusStore:
-    """A store on `url`, with the schema migrated to the latest revision."""
+def open_store(
+    url: str, deduplicator: Any | None = None, settings: Settings | None = None
+) -> CorpusStore:
+    """A store on `url`, with the schema migrated to the latest revision; without an explicit
+    `deduplicator`, the one the `[dedup]` settings describe (default: shipped settings)."""
     engine = create_db_engine(url)
     upgrade(engine)
+    if deduplicator is None:
+        deduplicator = build_deduplicator(settings or load_settings(), url)
     return CorpusStore(engine, deduplicator)

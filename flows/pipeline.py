@@ -90,7 +90,7 @@ def run_pipeline(
 
     With a `fetcher`, the inputs are FetchTargets fetched batch by batch first."""
     logger = get_run_logger()
-    store = open_store(database_url)
+    store = open_store(database_url, settings=settings)
     run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
     summary = summary or RunSummary()
     config = ExtractionConfig.from_settings(settings)

@@ -159,6 +159,26 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    from corpus.clusters import iter_clusters
+    from corpus.store import open_store
+
+    count = 0
+    for cluster in iter_clusters(open_store(_database_url(args)), min_size=args.min_size):
+        count += 1
+        if args.json:
+            print(json.dumps(cluster, ensure_ascii=False))
+            continue
+        canonical = cluster["members"][0]
+        print(f"cluster {cluster['cluster_id']} ({cluster['size']} articles): {canonical['title']}")
+        for member in cluster["members"]:
+            score = "canonical" if member["duplicate_of"] is None else f"{member['similarity']:.4f}"
+            print(f"  {score:>9}  {member['id']}  {member['source']}")
+    if not count and not args.json:
+        print("no duplicate clusters")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newscorpus",
@@ -209,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output file (default: standard output)")
     p.add_argument("--canonical-only", action="store_true", help="leave out duplicates")
     p.set_defaults(handler=cmd_export)
+
+    p = commands.add_parser("duplicates", help="clusters of duplicate and near-duplicate articles")
+    p.add_argument("--min-size", type=int, default=2, help="smallest cluster shown")
+    p.add_argument("--json", action="store_true", help="one JSON object per cluster")
+    p.set_defaults(handler=cmd_duplicates)
 
     p = commands.add_parser("runs", help="recent ingestion runs with counts and failures")
     p.add_argument("--limit", type=int, default=10)

@@ -38,26 +38,29 @@ def test_versions_are_added_only_when_clean_text_changes(store_url: str) -> None
     assert versions[0]["text"] == BODY
 
 
-def test_exact_duplicates_are_marked_not_dropped(store_url: str) -> None:
+def test_duplicates_are_marked_not_dropped(store_url: str) -> None:
     store = open_store(store_url)
     run = store.start_run("test", {})
+    unrelated = "Heavy snow closed the mountain pass and three villages lost power overnight."
 
     saved, failures = store.save_batch(
         run,
         [
             item("a.txt", BODY),
             item("b.txt", BODY.replace("council", "Council")),
-            item("c.txt", BODY + "!"),
+            item("c.txt", BODY + " Officials declined to comment."),
+            item("d.txt", unrelated),
         ],
     )
 
     assert not failures
-    a, b, c = saved
+    a, b, c, d = saved
     assert b.duplicate_of == a.article_id and b.similarity == 1.0
-    assert a.duplicate_of is None and c.duplicate_of is None
+    assert c.duplicate_of == a.article_id and 0 < c.similarity < 1.0
+    assert a.duplicate_of is None and d.duplicate_of is None
     records = list(store.iter_latest())
-    assert len(records) == 3
-    assert len(list(store.iter_latest(canonical_only=True))) == 2
+    assert len(records) == 4
+    assert {r["id"] for r in store.iter_latest(canonical_only=True)} == {a.article_id, d.article_id}
 
 
 def test_one_bad_item_fails_alone(store_url: str) -> None:

@@ -1,17 +1,15 @@
 """fetch state: conditional-GET validators and seen feed entries
 
-Revision ID: 0002f
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-21 10:20:00
-
-Chained on 0001 for now; re-chain after the other 0002 revision when merging.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002f"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
