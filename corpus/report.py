@@ -58,6 +58,7 @@ class RunSummary:
         """Plain counts, as stored with the run and returned by the flow."""
         return {
             "imported": self.inputs,
+            **dict(self.extra),
             "new": self.new,
             "new_versions": self.new_versions,
             "unchanged": self.unchanged,
@@ -66,7 +67,6 @@ class RunSummary:
             "failures": self.failures,
             "languages": dict(sorted(self.languages.items())),
             "failures_by_reason": dict(self.failure_reasons.most_common()),
-            **dict(self.extra),
         }
 
 
