@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/fetch.py
+	$(BIN)/python bench/pipeline.py
 
 ui: install
 	PREFECT_HOME=$${PREFECT_HOME:-$(CURDIR)/.prefect} $(BIN)/prefect server start
