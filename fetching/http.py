@@ -1,7 +1,8 @@
 """The HTTP client: safe targets, robots.txt, per-host intervals, bounded bodies, retries.
 
 Redirects are followed by hand so every hop passes the safety check before it is connected,
-and the connection goes to the address that was checked (no second DNS lookup to rebind).
+and the connection goes to an address that was checked (no second DNS lookup to rebind): the
+first one that accepts the connection, in resolver order.
 Retries (429, 5xx, timeouts, connection errors) back off exponentially, or wait what the
 server's Retry-After asks, capped. Conditional GET: pass the validators from the last fetch
 and a 304 comes back as `status=304` with no body.
@@ -242,9 +243,9 @@ class Fetcher:
         visited = {url}
         current = url
         for _hop in range(self.config.max_redirects + 1):
-            address = check_url(current, self.allow, self.resolver)
+            addresses = check_url(current, self.allow, self.resolver)
             self.throttle.wait(urlsplit(current).netloc.lower())
-            result = self._request(current, address, accept, validators)
+            result = self._request(current, addresses, accept, validators)
             if isinstance(result, FetchResponse):
                 return result
             current = urljoin(current, result)
@@ -254,20 +255,34 @@ class Fetcher:
         raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
 
     def _request(
-        self, url: str, address: str | None, accept: Collection[str] | None, validators: Validators
+        self,
+        url: str,
+        addresses: list[str],
+        accept: Collection[str] | None,
+        validators: Validators,
     ) -> FetchResponse | str:
-        """A response, or the Location of a redirect."""
-        target, headers, extensions = pinned_request(url, address)
-        headers.update(validators.headers())
-        try:
-            with self.client.stream(
-                "GET", target, headers=headers, extensions=extensions
-            ) as response:
-                return self._handle(url, response, accept)
-        except httpx.TimeoutException as exc:
-            raise _Retryable(f"timed out ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise _Retryable(f"connection failed ({type(exc).__name__}: {exc})") from exc
+        """A response, or the Location of a redirect. The checked addresses are tried in turn
+        until one accepts the connection; no addresses means connect by (allow-listed) name."""
+        unreachable: list[str] = []
+        for address in addresses or [None]:
+            target, headers, extensions = pinned_request(url, address)
+            headers.update(validators.headers())
+            try:
+                with self.client.stream(
+                    "GET", target, headers=headers, extensions=extensions
+                ) as response:
+                    return self._handle(url, response, accept)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                unreachable.append(address or "")
+                failure = exc
+            except httpx.TimeoutException as exc:
+                raise _Retryable(f"timed out ({type(exc).__name__})") from exc
+            except httpx.TransportError as exc:
+                raise _Retryable(f"connection failed ({type(exc).__name__}: {exc})") from exc
+        where = f" to {', '.join(unreachable)}" if addresses else ""
+        raise _Retryable(
+            f"connection failed{where} ({type(failure).__name__}: {failure})"
+        ) from failure
 
     def _handle(
         self, url: str, response: httpx.Response, accept: Collection[str] | None
