@@ -38,6 +38,8 @@ FEED_TYPES = frozenset(
     }
 )
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Client errors that may pass: the request timed out, or the server asked us to slow down.
+TRANSIENT_CLIENT_ERRORS = frozenset({408, 429})
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\s;\"']+)", re.IGNORECASE)
 
 
@@ -48,6 +50,16 @@ class FetchError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+
+    @property
+    def permanent(self) -> bool:
+        """The server said this URL will keep failing (4xx but 408 and 429): fetching it
+        again later would not help. Everything else (5xx, timeouts, refusals) may pass."""
+        return (
+            self.status is not None
+            and 400 <= self.status < 500
+            and (self.status not in TRANSIENT_CLIENT_ERRORS)
+        )
 
 
 class _Retryable(FetchError):

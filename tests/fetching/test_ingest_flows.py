@@ -186,6 +186,23 @@ def test_feed_entry_that_failed_is_retried_at_the_next_poll(
     assert (third["feeds_not_modified"], third["new_entries"]) == (1, 0)
 
 
+def test_feed_entry_that_fails_for_good_is_not_retried_and_the_feed_is_conditional_again(
+    prefect_harness, site, db_url, config_path
+):
+    site.route("/n/busy", Reply(503), Reply(503), Reply(body=article_html("Busy", "busy")))
+    site.route("/n/ok", Reply(body=article_html("Ok", "okay")))
+    feed = site.route("/rss.xml", feed_reply(rss(site, "/n/gone", "/n/busy", "/n/ok"), '"r1"'))
+    first = ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    assert (first["new"], first["failures"]) == (1, 2)  # /n/gone is a 404, /n/busy a 503
+    second = ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    assert "if-none-match" not in site.seen("/rss.xml")[-1].headers  # /n/busy still pending
+    assert (second["new_entries"], second["new"], second["failures"]) == (1, 1, 0)
+    assert len(site.seen("/n/gone")) == 1  # a 404 is recorded once, not fetched at every poll
+    third = ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    assert site.seen("/rss.xml")[-1].headers["if-none-match"] == '"r1"'
+    assert (third["feeds_not_modified"], third["new_entries"], third["failures"]) == (1, 0, 0)
+
+
 def test_feed_that_is_not_a_feed_is_a_recorded_failure(prefect_harness, site, db_url, config_path):
     page = site.route("/page.xml", Reply(body=b"<html>no feed</html>", content_type="text/xml"))
     counts = ingest_feeds([page], database_url=db_url, config_path=config_path)
