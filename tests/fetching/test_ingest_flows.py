@@ -282,6 +282,29 @@ def test_url_ingestion_on_postgresql(prefect_harness, site, postgres_url, config
     assert site.seen("/pg")[-1].headers["if-none-match"] == '"pg-1"'
 
 
+def test_cli_runs_shows_fetch_counts_under_fetch_runs(
+    prefect_harness, site, db_url, config_path, capsys
+):
+    site.route("/n/a", Reply(body=article_html("A", "alps"), etag='"a"'))
+    feed = site.route("/rss.xml", feed_reply(rss(site, "/n/a", "/n/gone"), '"f"'))
+    store = open_store(db_url)
+    store.finish_run(store.start_run("import_files", {}), "completed", {"imported": 1, "new": 1})
+    ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    ingest_urls([site.url("/n/a")], database_url=db_url, config_path=config_path)
+    capsys.readouterr()
+    assert main(["--db", db_url, "runs", "--failures", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    urls_row, urls_counts, feeds_row, feeds_counts, import_row = lines[2:]
+    assert urls_row.split()[1:3] == ["ingest_urls", "completed"]
+    assert urls_counts == "    fetched 0, not modified 1"
+    assert feeds_row.split()[1:3] == ["ingest_feeds", "completed"]
+    assert feeds_counts == (
+        "    fetched 1, not modified 0, feeds fetched 1, feeds not modified 0, feeds failed 0, "
+        "new entries 2"
+    )
+    assert import_row.split()[1:4] == ["import_files", "completed", "1"]
+
+
 def test_cli_ingest_feeds_without_feeds_is_a_clear_error(capsys):
     assert main(["ingest-feeds"]) == 2
     assert "no feeds: pass --feed URL" in capsys.readouterr().err
