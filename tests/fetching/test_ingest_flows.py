@@ -9,6 +9,8 @@ import json
 
 import pytest
 from localsite import Reply, article_html
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from corpus.store import open_store
 from flows.ingest_feeds import ingest_feeds
@@ -29,6 +31,20 @@ def config_path(tmp_path, monkeypatch):
         "min_host_interval_seconds = 0.0\nmax_body_bytes = 1_000_000\n"
     )
     return str(path)
+
+
+@pytest.fixture
+def corpus_engines(db_url):
+    """Every SQLAlchemy Engine that connects to the test corpus while the test runs."""
+    engines = set()
+
+    def seen(connection):
+        if connection.engine.url.render_as_string(hide_password=False) == db_url:
+            engines.add(connection.engine)
+
+    event.listen(Engine, "engine_connect", seen)
+    yield engines
+    event.remove(Engine, "engine_connect", seen)
 
 
 def failure_reasons(db_url, run_id):
@@ -303,6 +319,19 @@ def test_cli_runs_shows_fetch_counts_under_fetch_runs(
         "new entries 2"
     )
     assert import_row.split()[1:4] == ["import_files", "completed", "1"]
+
+
+def test_each_ingest_flow_opens_the_corpus_once(
+    prefect_harness, site, db_url, config_path, corpus_engines
+):
+    """One store per run: one engine, migrations checked once, one deduplicator."""
+    site.route("/n/once", Reply(body=article_html("Once", "bells")))
+    feed = site.route("/rss.xml", feed_reply(rss(site, "/n/once"), '"o"'))
+    counts = ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    assert (counts["new"], len(corpus_engines)) == (1, 1)
+    corpus_engines.clear()
+    counts = ingest_urls([site.url("/n/once")], database_url=db_url, config_path=config_path)
+    assert (counts["unchanged"], len(corpus_engines)) == (1, 1)
 
 
 def test_cli_ingest_feeds_without_feeds_is_a_clear_error(capsys):
