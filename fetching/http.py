@@ -58,7 +58,7 @@ class FetchError(Exception):
         return (
             self.status is not None
             and 400 <= self.status < 500
-            and (self.status not in TRANSIENT_CLIENT_ERRORS)
+            and self.status not in TRANSIENT_CLIENT_ERRORS
         )
 
 
