@@ -275,7 +275,6 @@ class Fetcher:
     ) -> FetchResponse | str:
         """A response, or the Location of a redirect. The checked addresses are tried in turn
         until one accepts the connection; no addresses means connect by (allow-listed) name."""
-        unreachable: list[str] = []
         for address in addresses or [None]:
             target, headers, extensions = pinned_request(url, address)
             headers.update(validators.headers())
@@ -285,13 +284,12 @@ class Fetcher:
                 ) as response:
                     return self._handle(url, response, accept)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                unreachable.append(address or "")
-                failure = exc
+                failure = exc  # try the next address
             except httpx.TimeoutException as exc:
                 raise _Retryable(f"timed out ({type(exc).__name__})") from exc
             except httpx.TransportError as exc:
                 raise _Retryable(f"connection failed ({type(exc).__name__}: {exc})") from exc
-        where = f" to {', '.join(unreachable)}" if addresses else ""
+        where = f" to {', '.join(addresses)}" if addresses else ""
         raise _Retryable(
             f"connection failed{where} ({type(failure).__name__}: {failure})"
         ) from failure
