@@ -1,7 +1,8 @@
 """The HTTP client: safe targets, robots.txt, per-host intervals, bounded bodies, retries.
 
 Redirects are followed by hand so every hop passes the safety check before it is connected,
-and the connection goes to the address that was checked (no second DNS lookup to rebind).
+and the connection goes to an address that was checked (no second DNS lookup to rebind): the
+first one that accepts the connection, in resolver order.
 Retries (429, 5xx, timeouts, connection errors) back off exponentially, or wait what the
 server's Retry-After asks, capped. Conditional GET: pass the validators from the last fetch
 and a 304 comes back as `status=304` with no body.
@@ -37,6 +38,8 @@ FEED_TYPES = frozenset(
     }
 )
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Client errors that may pass: the request timed out, or the server asked us to slow down.
+TRANSIENT_CLIENT_ERRORS = frozenset({408, 429})
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\s;\"']+)", re.IGNORECASE)
 
 
@@ -47,6 +50,16 @@ class FetchError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+
+    @property
+    def permanent(self) -> bool:
+        """The server said this URL will keep failing (4xx but 408 and 429): fetching it
+        again later would not help. Everything else (5xx, timeouts, refusals) may pass."""
+        return (
+            self.status is not None
+            and 400 <= self.status < 500
+            and self.status not in TRANSIENT_CLIENT_ERRORS
+        )
 
 
 class _Retryable(FetchError):
@@ -242,9 +255,9 @@ class Fetcher:
         visited = {url}
         current = url
         for _hop in range(self.config.max_redirects + 1):
-            address = check_url(current, self.allow, self.resolver)
+            addresses = check_url(current, self.allow, self.resolver)
             self.throttle.wait(urlsplit(current).netloc.lower())
-            result = self._request(current, address, accept, validators)
+            result = self._request(current, addresses, accept, validators)
             if isinstance(result, FetchResponse):
                 return result
             current = urljoin(current, result)
@@ -254,20 +267,32 @@ class Fetcher:
         raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
 
     def _request(
-        self, url: str, address: str | None, accept: Collection[str] | None, validators: Validators
+        self,
+        url: str,
+        addresses: list[str],
+        accept: Collection[str] | None,
+        validators: Validators,
     ) -> FetchResponse | str:
-        """A response, or the Location of a redirect."""
-        target, headers, extensions = pinned_request(url, address)
-        headers.update(validators.headers())
-        try:
-            with self.client.stream(
-                "GET", target, headers=headers, extensions=extensions
-            ) as response:
-                return self._handle(url, response, accept)
-        except httpx.TimeoutException as exc:
-            raise _Retryable(f"timed out ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise _Retryable(f"connection failed ({type(exc).__name__}: {exc})") from exc
+        """A response, or the Location of a redirect. The checked addresses are tried in turn
+        until one accepts the connection; no addresses means connect by (allow-listed) name."""
+        for address in addresses or [None]:
+            target, headers, extensions = pinned_request(url, address)
+            headers.update(validators.headers())
+            try:
+                with self.client.stream(
+                    "GET", target, headers=headers, extensions=extensions
+                ) as response:
+                    return self._handle(url, response, accept)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                failure = exc  # try the next address
+            except httpx.TimeoutException as exc:
+                raise _Retryable(f"timed out ({type(exc).__name__})") from exc
+            except httpx.TransportError as exc:
+                raise _Retryable(f"connection failed ({type(exc).__name__}: {exc})") from exc
+        where = f" to {', '.join(addresses)}" if addresses else ""
+        raise _Retryable(
+            f"connection failed{where} ({type(failure).__name__}: {failure})"
+        ) from failure
 
     def _handle(
         self, url: str, response: httpx.Response, accept: Collection[str] | None

@@ -3,6 +3,8 @@
 Each target is fetched conditionally with the validators of its last stored fetch; a 304
 is counted as "not modified" and goes no further. Anything that goes wrong becomes an
 InputFailure at stage `fetch` with the reason, so one bad URL never stops a batch.
+A permanent failure (a 4xx but 408/429) is also remembered as handled, so a feed entry that
+is gone for good is not fetched again at every poll and its feed can be polled conditionally.
 Validators (and feed entries) are remembered only after the store step, for pages that made
 it into the corpus, so a failed store is retried in full next time.
 """
@@ -47,6 +49,7 @@ class FetchedBatch:
     items: list[Document | InputFailure] = field(default_factory=list)
     targets: list[FetchTarget] = field(default_factory=list)
     not_modified: list[FetchTarget] = field(default_factory=list)
+    given_up: list[FetchTarget] = field(default_factory=list)
     validators: dict[str, Validators] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -106,6 +109,8 @@ class PageFetcher:
                 )
             except FetchError as exc:
                 batch.items.append(InputFailure(item.url, exc.reason, "fetch"))
+                if exc.permanent:
+                    batch.given_up.append(item)
                 continue
             if response.not_modified:
                 batch.not_modified.append(item)
@@ -118,9 +123,11 @@ class PageFetcher:
         self, batch: FetchedBatch, stored_sources: Iterable[str], failures: Iterable[InputFailure]
     ) -> None:
         """Keep validators and mark feed entries seen for pages now handled: stored, not
-        modified, or fetched but without an article (refetching would not change that)."""
+        modified, fetched but without an article, or failed for good (refetching would not
+        change that)."""
         handled = set(stored_sources) | {f.source for f in failures if f.stage == "extract"}
         done = [t for t in batch.targets if t.url in handled] + batch.not_modified
+        done += batch.given_up
         self.memory.remember_validators(
             {t.key: batch.validators[t.key] for t in done if t.key in batch.validators}
         )

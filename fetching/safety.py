@@ -76,9 +76,10 @@ class AllowList:
         return any(address in network for network in self.networks)
 
 
-def check_url(url: str, allow: AllowList, resolver: Resolver = resolve_host) -> str | None:
-    """Raise FetchRefused unless `url` may be fetched. Returns the checked address to connect
-    to (so a second DNS answer cannot differ), or None for a host allow-listed by name."""
+def check_url(url: str, allow: AllowList, resolver: Resolver = resolve_host) -> list[str]:
+    """Raise FetchRefused unless `url` may be fetched. Returns the checked addresses to connect
+    to, in resolver order (so a second DNS answer cannot differ), or [] for a host
+    allow-listed by name (connected to by name)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
@@ -87,7 +88,7 @@ def check_url(url: str, allow: AllowList, resolver: Resolver = resolve_host) -> 
     if not host:
         raise FetchRefused("refused: the URL has no host")
     if allow.allows_name(host):
-        return None
+        return []
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
@@ -102,4 +103,4 @@ def check_url(url: str, allow: AllowList, resolver: Resolver = resolve_host) -> 
                 f"refused: {host} resolves to {problem} ({address}); "
                 "add it to the fetch allow-list to fetch it"
             )
-    return str(addresses[0])
+    return [str(address) for address in addresses]

@@ -1,16 +1,42 @@
 """What earlier runs fetched, kept in the corpus database: validators per canonical URL
-(for conditional GET) and the entry URLs already handled per feed."""
+(for conditional GET) and the entry URLs already handled per feed.
+
+Writes are upserts, so two runs writing the same row at once (two feed groups sharing a
+feed, two processes) both succeed: the later validators win, a seen entry stays seen.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.models import FeedEntry, FetchState, utcnow
 from fetching.http import Validators
+
+_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def upsert(session: Session, table: Table, rows: list[dict[str, Any]], update: list[str]) -> None:
+    """Insert `rows`; a row whose primary key exists gets its `update` columns overwritten
+    (nothing when `update` is empty). One statement, so a concurrent writer cannot slip in
+    between a look-up and the insert."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _DIALECT_INSERTS:
+        raise NotImplementedError(f"fetch state needs SQLite or PostgreSQL, not {dialect}")
+    statement = _DIALECT_INSERTS[dialect](table).values(rows)
+    keys = [column.name for column in table.primary_key]
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={name: statement.excluded[name] for name in update}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    session.execute(statement)
 
 
 class FetchMemory:
@@ -33,13 +59,13 @@ class FetchMemory:
         useful = {url: v for url, v in validators.items() if v.etag or v.last_modified}
         if not useful:
             return
+        now = utcnow()
+        rows = [
+            {"url": url, "etag": v.etag, "last_modified": v.last_modified, "updated_at": now}
+            for url, v in sorted(useful.items())
+        ]
         with self.sessions.begin() as session:
-            for url, v in sorted(useful.items()):
-                row = session.get(FetchState, url)
-                if row is None:
-                    session.add(FetchState(url=url, etag=v.etag, last_modified=v.last_modified))
-                else:
-                    row.etag, row.last_modified, row.updated_at = v.etag, v.last_modified, utcnow()
+            upsert(session, FetchState.__table__, rows, ["etag", "last_modified", "updated_at"])
 
     def seen_entries(self, feed_url: str) -> set[str]:
         """Entry URLs already handled for `feed_url`."""
@@ -52,5 +78,7 @@ class FetchMemory:
         new = set(entry_urls) - self.seen_entries(feed_url)
         if not new:
             return
+        now = utcnow()
+        rows = [{"feed_url": feed_url, "entry_url": url, "first_seen": now} for url in sorted(new)]
         with self.sessions.begin() as session:
-            session.add_all(FeedEntry(feed_url=feed_url, entry_url=url) for url in sorted(new))
+            upsert(session, FeedEntry.__table__, rows, update=[])

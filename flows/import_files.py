@@ -6,6 +6,7 @@ from typing import Any
 
 from prefect import flow
 
+from corpus.store import open_store
 from extractors import ExtractionConfig, iter_documents
 from flows.pipeline import run_pipeline
 from newscorpus.settings import load_settings
@@ -22,6 +23,6 @@ def import_files(
         "import_files",
         iter_documents(paths, max_bytes=limit),
         settings,
-        database_url or settings.database_url,
+        open_store(database_url or settings.database_url, settings=settings),
         {"paths": paths},
     )

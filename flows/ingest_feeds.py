@@ -32,9 +32,9 @@ def ingest_feeds(
 
     Without `feeds`, every feed of every `[[feeds.groups]]` in the config is polled."""
     settings = load_settings(config_path)
-    database_url = database_url or settings.database_url
+    store = open_store(database_url or settings.database_url, settings=settings)
     feeds = list(feeds or configured_feeds(settings))
-    with open_page_fetcher(settings, open_store(database_url).engine) as fetcher:
+    with open_page_fetcher(settings, store.engine) as fetcher:
         polled = poll(fetcher, feeds)
         summary = RunSummary()
         summary.extra.update(polled.counts())
@@ -42,7 +42,7 @@ def ingest_feeds(
             "ingest_feeds",
             polled.inputs,
             settings,
-            database_url,
+            store,
             {"feeds": feeds},
             summary=summary,
             fetcher=fetcher,

@@ -18,14 +18,9 @@ def ingest_urls(
 ) -> dict[str, Any]:
     """Fetch → extract → dedup and store → report."""
     settings = load_settings(config_path)
-    database_url = database_url or settings.database_url
+    store = open_store(database_url or settings.database_url, settings=settings)
     targets = [FetchTarget(url) for url in urls]
-    with open_page_fetcher(settings, open_store(database_url).engine) as fetcher:
+    with open_page_fetcher(settings, store.engine) as fetcher:
         return run_pipeline(
-            "ingest_urls",
-            targets,
-            settings,
-            database_url,
-            {"url_count": len(urls)},
-            fetcher=fetcher,
+            "ingest_urls", targets, settings, store, {"url_count": len(urls)}, fetcher=fetcher
         )

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from corpus.report import RunSummary, failures_markdown, summary_rows
-from corpus.store import CorpusStore, SaveResult, open_store
+from corpus.store import CorpusStore, SaveResult
 from extractors import (
     Document,
     Extracted,
@@ -81,16 +81,15 @@ def run_pipeline(
     flow_name: str,
     documents: Iterable[Document | InputFailure],
     settings: Settings,
-    database_url: str,
+    store: CorpusStore,
     parameters: dict[str, Any],
     summary: RunSummary | None = None,
     fetcher: PageFetcher | None = None,
 ) -> dict[str, Any]:
-    """Extract, store and report `documents` in batches as one recorded run; returns counts.
-
-    With a `fetcher`, the inputs are FetchTargets fetched batch by batch first."""
+    """Extract, store and report `documents` in batches as one recorded run in `store`;
+    returns counts. With a `fetcher`, the inputs are FetchTargets fetched batch by batch first.
+    The flow opens the store once and passes it here (and its engine to the fetcher)."""
     logger = get_run_logger()
-    store = open_store(database_url, settings=settings)
     run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
     summary = summary or RunSummary()
     config = ExtractionConfig.from_settings(settings)

@@ -128,6 +128,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# Counts only runs that fetch have, shown on a line of their own under the run's row.
+FETCH_COUNTS = (
+    "fetched", "not_modified", "feeds_fetched", "feeds_not_modified", "feeds_failed",
+    "new_entries",
+)  # fmt: skip
+
+
+def fetch_counts_line(counts: dict[str, Any]) -> str | None:
+    """`fetched 3, not modified 1, ...` for a run that fetched; None for an import run."""
+    shown = [f"{key.replace('_', ' ')} {counts[key]}" for key in FETCH_COUNTS if key in counts]
+    return ", ".join(shown) if shown else None
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from corpus.store import open_store
 
@@ -154,6 +167,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             f"{c.get('imported', 0):>8}  {c.get('new', 0):>3}  {c.get('new_versions', 0):>4}  "
             f"{c.get('unchanged', 0):>4}  {dups:>4}  {c.get('failures', 0):>4}"
         )
+        if fetched := fetch_counts_line(c):
+            print(f"    {fetched}")
         for failure in store.run_failures(run["id"])[: args.failures]:
             print(f"    ! {failure['source']} [{failure['stage']}] {failure['reason']}")
     return 0

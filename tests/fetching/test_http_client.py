@@ -291,3 +291,35 @@ def test_excessive_crawl_delay_skips_the_site(site, fetcher, recorded_sleep):
     with pytest.raises(FetchError, match=r"Crawl-delay of 86400 s, over max_crawl_delay_seconds"):
         fetcher.fetch(site.url("/page"))
     assert site.seen("/page") == [] and recorded_sleep.waits == []
+
+
+def test_an_unreachable_first_address_falls_back_to_the_next_checked_one(site, fetch_config):
+    """news.test resolves to 127.0.0.2 (nothing listens there) and then 127.0.0.1 (the site):
+    both are checked, the dead one is skipped within the same attempt."""
+    port = site.base.rsplit(":", 1)[1]
+    url = site.route("/two", Reply(body=article_html("T", "twins")))
+    config = dataclasses.replace(fetch_config, allow_hosts=("127.0.0.1", "127.0.0.2"))
+    with Fetcher(config, resolver=lambda _host, _port: ["127.0.0.2", "127.0.0.1"]) as client:
+        response = client.fetch(url.replace("127.0.0.1", "news.test"))
+    assert (response.status, response.attempts) == (200, 1)
+    assert site.seen("/two")[0].headers["host"] == f"news.test:{port}"
+
+
+def test_every_resolved_address_must_pass_the_check_before_any_is_tried(site, fetch_config):
+    url = site.route("/two", Reply(body=article_html("T", "twins")))
+    with (
+        Fetcher(fetch_config, resolver=lambda _host, _port: ["127.0.0.1", "10.0.0.7"]) as client,
+        pytest.raises(FetchError, match=r"resolves to a private address \(10.0.0.7\)"),
+    ):
+        client.fetch(url.replace("127.0.0.1", "news.test"))
+    assert site.requests == []
+
+
+def test_when_no_address_answers_every_one_is_named(site, fetch_config):
+    port = site.base.rsplit(":", 1)[1]
+    config = dataclasses.replace(fetch_config, retries=0, allow_hosts=("127.0.0.0/8",))
+    with (
+        Fetcher(config, resolver=lambda _host, _port: ["127.0.0.2", "127.0.0.3"]) as client,
+        pytest.raises(FetchError, match=r"connection failed to 127.0.0.2, 127.0.0.3 \(Connect"),
+    ):
+        client.fetch(f"http://news.test:{port}/x")

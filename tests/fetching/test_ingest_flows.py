@@ -9,6 +9,8 @@ import json
 
 import pytest
 from localsite import Reply, article_html
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from corpus.store import open_store
 from flows.ingest_feeds import ingest_feeds
@@ -29,6 +31,20 @@ def config_path(tmp_path, monkeypatch):
         "min_host_interval_seconds = 0.0\nmax_body_bytes = 1_000_000\n"
     )
     return str(path)
+
+
+@pytest.fixture
+def corpus_engines(db_url):
+    """Every SQLAlchemy Engine that connects to the test corpus while the test runs."""
+    engines = set()
+
+    def seen(connection):
+        if connection.engine.url.render_as_string(hide_password=False) == db_url:
+            engines.add(connection.engine)
+
+    event.listen(Engine, "engine_connect", seen)
+    yield engines
+    event.remove(Engine, "engine_connect", seen)
 
 
 def failure_reasons(db_url, run_id):
@@ -186,6 +202,23 @@ def test_feed_entry_that_failed_is_retried_at_the_next_poll(
     assert (third["feeds_not_modified"], third["new_entries"]) == (1, 0)
 
 
+def test_feed_entry_that_fails_for_good_is_not_retried_and_the_feed_is_conditional_again(
+    prefect_harness, site, db_url, config_path
+):
+    site.route("/n/busy", Reply(503), Reply(503), Reply(body=article_html("Busy", "busy")))
+    site.route("/n/ok", Reply(body=article_html("Ok", "okay")))
+    feed = site.route("/rss.xml", feed_reply(rss(site, "/n/gone", "/n/busy", "/n/ok"), '"r1"'))
+    first = ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    assert (first["new"], first["failures"]) == (1, 2)  # /n/gone is a 404, /n/busy a 503
+    second = ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    assert "if-none-match" not in site.seen("/rss.xml")[-1].headers  # /n/busy still pending
+    assert (second["new_entries"], second["new"], second["failures"]) == (1, 1, 0)
+    assert len(site.seen("/n/gone")) == 1  # a 404 is recorded once, not fetched at every poll
+    third = ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    assert site.seen("/rss.xml")[-1].headers["if-none-match"] == '"r1"'
+    assert (third["feeds_not_modified"], third["new_entries"], third["failures"]) == (1, 0, 0)
+
+
 def test_feed_that_is_not_a_feed_is_a_recorded_failure(prefect_harness, site, db_url, config_path):
     page = site.route("/page.xml", Reply(body=b"<html>no feed</html>", content_type="text/xml"))
     counts = ingest_feeds([page], database_url=db_url, config_path=config_path)
@@ -263,6 +296,42 @@ def test_url_ingestion_on_postgresql(prefect_harness, site, postgres_url, config
     second = ingest_urls([url], database_url=postgres_url, config_path=config_path)
     assert (first["new"], second["not_modified"], second["new"]) == (1, 1, 0)
     assert site.seen("/pg")[-1].headers["if-none-match"] == '"pg-1"'
+
+
+def test_cli_runs_shows_fetch_counts_under_fetch_runs(
+    prefect_harness, site, db_url, config_path, capsys
+):
+    site.route("/n/a", Reply(body=article_html("A", "alps"), etag='"a"'))
+    feed = site.route("/rss.xml", feed_reply(rss(site, "/n/a", "/n/gone"), '"f"'))
+    store = open_store(db_url)
+    store.finish_run(store.start_run("import_files", {}), "completed", {"imported": 1, "new": 1})
+    ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    ingest_urls([site.url("/n/a")], database_url=db_url, config_path=config_path)
+    capsys.readouterr()
+    assert main(["--db", db_url, "runs", "--failures", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    urls_row, urls_counts, feeds_row, feeds_counts, import_row = lines[2:]
+    assert urls_row.split()[1:3] == ["ingest_urls", "completed"]
+    assert urls_counts == "    fetched 0, not modified 1"
+    assert feeds_row.split()[1:3] == ["ingest_feeds", "completed"]
+    assert feeds_counts == (
+        "    fetched 1, not modified 0, feeds fetched 1, feeds not modified 0, feeds failed 0, "
+        "new entries 2"
+    )
+    assert import_row.split()[1:4] == ["import_files", "completed", "1"]
+
+
+def test_each_ingest_flow_opens_the_corpus_once(
+    prefect_harness, site, db_url, config_path, corpus_engines
+):
+    """One store per run: one engine, migrations checked once, one deduplicator."""
+    site.route("/n/once", Reply(body=article_html("Once", "bells")))
+    feed = site.route("/rss.xml", feed_reply(rss(site, "/n/once"), '"o"'))
+    counts = ingest_feeds([feed], database_url=db_url, config_path=config_path)
+    assert (counts["new"], len(corpus_engines)) == (1, 1)
+    corpus_engines.clear()
+    counts = ingest_urls([site.url("/n/once")], database_url=db_url, config_path=config_path)
+    assert (counts["unchanged"], len(corpus_engines)) == (1, 1)
 
 
 def test_cli_ingest_feeds_without_feeds_is_a_clear_error(capsys):

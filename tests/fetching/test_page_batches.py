@@ -7,7 +7,7 @@ from localsite import Reply, article_html
 
 from corpus.store import open_store
 from extractors import Document, InputFailure
-from fetching.http import Fetcher
+from fetching.http import Fetcher, FetchError
 from fetching.pages import FetchTarget, PageFetcher
 from fetching.state import FetchMemory
 
@@ -55,3 +55,28 @@ def test_validators_are_remembered_only_for_handled_pages(site, pages):
     again = pages.fetch_batch([FetchTarget(stored), FetchTarget(lost)])
     assert [t.url for t in again.not_modified] == [stored]
     assert again.counts() == {"fetched": 1, "not_modified": 1}
+
+
+def test_permanent_fetch_failures_are_handled_entries_transient_ones_are_not(site, pages):
+    permanent = [site.url("/gone"), site.route("/forbidden", Reply(403))]
+    transient = [site.route(f"/{status}", Reply(status)) for status in (408, 429, 500, 503)]
+    batch = pages.fetch_batch([FetchTarget(url, feed="f") for url in permanent + transient])
+    assert all(isinstance(item, InputFailure) for item in batch.items)
+    pages.remember(batch, stored_sources=[], failures=batch.items)
+    assert pages.memory.seen_entries("f") == set(permanent)
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [
+        (400, True),
+        (404, True),
+        (410, True),
+        (408, False),
+        (429, False),
+        (500, False),
+        (None, False),
+    ],
+)
+def test_which_fetch_errors_are_permanent(status, permanent):
+    assert FetchError("x", status).permanent is permanent
