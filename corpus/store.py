@@ -85,6 +85,16 @@ class CorpusStore:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.deduplicator = deduplicator or ExactDeduplicator()
 
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> CorpusStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     # Runs and failures -------------------------------------------------------------------
 
     def start_run(

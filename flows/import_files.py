@@ -19,10 +19,11 @@ def import_files(
     """Read files → extract → dedup and store → report."""
     settings = load_settings(config_path)
     limit = ExtractionConfig.from_settings(settings).max_input_bytes
-    return run_pipeline(
-        "import_files",
-        iter_documents(paths, max_bytes=limit),
-        settings,
-        open_store(database_url or settings.database_url, settings=settings),
-        {"paths": paths},
-    )
+    with open_store(database_url or settings.database_url, settings=settings) as store:
+        return run_pipeline(
+            "import_files",
+            iter_documents(paths, max_bytes=limit),
+            settings,
+            store,
+            {"paths": paths},
+        )

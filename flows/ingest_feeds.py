@@ -32,9 +32,11 @@ def ingest_feeds(
 
     Without `feeds`, every feed of every `[[feeds.groups]]` in the config is polled."""
     settings = load_settings(config_path)
-    store = open_store(database_url or settings.database_url, settings=settings)
     feeds = list(feeds or configured_feeds(settings))
-    with open_page_fetcher(settings, store.engine) as fetcher:
+    with (
+        open_store(database_url or settings.database_url, settings=settings) as store,
+        open_page_fetcher(settings, store.engine) as fetcher,
+    ):
         polled = poll(fetcher, feeds)
         summary = RunSummary()
         summary.extra.update(polled.counts())

@@ -18,9 +18,11 @@ def ingest_urls(
 ) -> dict[str, Any]:
     """Fetch → extract → dedup and store → report."""
     settings = load_settings(config_path)
-    store = open_store(database_url or settings.database_url, settings=settings)
     targets = [FetchTarget(url) for url in urls]
-    with open_page_fetcher(settings, store.engine) as fetcher:
+    with (
+        open_store(database_url or settings.database_url, settings=settings) as store,
+        open_page_fetcher(settings, store.engine) as fetcher,
+    ):
         return run_pipeline(
             "ingest_urls", targets, settings, store, {"url_count": len(urls)}, fetcher=fetcher
         )
