@@ -20,7 +20,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
 
-from corpus.minhash import PERMUTATION_SCHEME, splitmix64
+from corpus.minhash import as_lean_minhash, splitmix64
 
 
 class CandidateIndex(Protocol):
@@ -162,7 +162,7 @@ class RedisIndex:
         return int(self.client.get(self._watermark_key) or 0)
 
     def _lean(self, hashvalues: np.ndarray) -> LeanMinHash:
-        return LeanMinHash(seed=self.seed, hashvalues=hashvalues, scheme=PERMUTATION_SCHEME)
+        return as_lean_minhash(hashvalues, self.seed)
 
     def add(self, keys: np.ndarray, signatures: np.ndarray, watermark: int) -> None:
         with self.lsh.insertion_session() as session:

@@ -222,9 +222,12 @@ class MinHasher:
 
     def lean(self, signature: Signature) -> LeanMinHash:
         """The signature as a datasketch LeanMinHash (for datasketch's LSH and estimators)."""
-        return LeanMinHash(
-            seed=self.seed, hashvalues=signature.hashvalues, scheme=PERMUTATION_SCHEME
-        )
+        return as_lean_minhash(signature.hashvalues, self.seed)
+
+
+def as_lean_minhash(hashvalues: np.ndarray, seed: int) -> LeanMinHash:
+    """Hash values of our scheme wrapped as a datasketch LeanMinHash."""
+    return LeanMinHash(seed=seed, hashvalues=hashvalues, scheme=PERMUTATION_SCHEME)
 
 
 def estimate_jaccard(query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
