@@ -312,7 +312,10 @@ def test_wildcard_led_patterns_name_the_words_a_line_must_contain() -> None:
         "we",
         "this ",
     }
-    assert required_words(r".{0,120}\bSign up for (our|the) .{0,80}") == {"sign up for "}
+    assert required_words(r".{0,120}\bSign up for (our|the) .{0,80}") == {
+        "sign up for our",
+        "sign up for the",
+    }
     assert required_words(r".{0,80}(delivered|straight) to your inbox") == {"delivered", "straight"}
     # Not led by a wildcard run, or no literal text after it: tried on every line.
     assert required_words(r"share (on|via) .{1,40}") is None
