@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml.html import fromstring
+from trafilatura.metadata import extract_author
 
 from extractors import Document, extract_document
 from extractors.html import extract_html, following_prose
+from extractors.metadata import find_author
 from extractors.prune import class_words, is_link_list, prune_widgets
 from extractors.rules import load_rules
 
@@ -142,3 +145,23 @@ def test_prose_right_after_the_extracted_text_is_added_until_a_stop() -> None:
     added = following_prose(BODY[:2], lines, RULES)
     assert added == lines[3:6]
     assert following_prose(["Not on the page at all, this paragraph."], lines, RULES) == []
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<p class="byline">By Maria Lopez</p>',
+        # Bylines inside parts trafilatura's author search discards are skipped...
+        '<div class="comments"><span class="author">Reader Joe</span></div>'
+        '<span class="author-name">Maria Lopez</span>',
+        '<figure><span class="author">Photo Agency Staff</span></figure>'
+        '<a rel="author" href="/maria">Maria Lopez</a>',
+        # ...and one holding a discarded part is read without it.
+        '<div class="author">Maria Lopez <time>23 October 2021</time></div>',
+        '<div class="meta"><span class="date">23 Oct</span></div>',
+    ],
+)
+def test_author_search_finds_what_trafilaturas_finds(byline: str) -> None:
+    """The byline search on the page itself agrees with trafilatura's search on a pruned copy."""
+    page = f"<html><head><title>T</title></head><body><div>{byline}</div><p>{BODY[0]}</p></body>"
+    assert find_author(fromstring(page)) == extract_author(fromstring(page))
