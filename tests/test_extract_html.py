@@ -157,7 +157,7 @@ def test_prose_right_after_the_extracted_text_is_added_until_a_stop() -> None:
         '<figure><span class="author">Photo Agency Staff</span></figure>'
         '<a rel="author" href="/maria">Maria Lopez</a>',
         # ...and one holding a discarded part is read without it.
-        '<div class="author">Maria Lopez <time>23 October 2021</time></div>',
+        '<div class="author">Maria <time>Tuesday</time> Lopez</div>',
         '<div class="meta"><span class="date">23 Oct</span></div>',
     ],
 )
