@@ -13,39 +13,18 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from htmldate import find_date
-from lxml.etree import XPath
 from lxml.html import HtmlElement
-from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import (
     examine_meta,
-    extract_author,
     extract_meta_json,
     extract_sitename,
     extract_title,
     extract_url,
 )
-from trafilatura.utils import trim
-from trafilatura.xpaths import AUTHOR_XPATHS, REGEXP_NS
+
+from extractors.bylines import find_author
 
 _DATE_OPTIONS = {"extensive_search": False, "original_date": True}
-# The parts trafilatura's author search removes from (a copy of) the page before looking for a
-# byline: comment sections, titles, dates, sidebars, quotes, share boxes, figures
-# (`AUTHOR_DISCARD_XPATHS` of trafilatura 2.3.1), as a test on one element's own axis.
-_DISCARDED = (
-    "{axis}::*[self::a or self::div or self::section or self::span]["
-    "@id='comments' or @class='comments' or @class='title' or @class='date' or "
-    "re:test(@id, '^comments|comment-?list|ProductReviews') or "
-    "re:test(@class, '^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|"
-    "embedly-instagram|article-(?:share|support)|print|category|meta-date|meta-reviewer') or "
-    "contains(@data-component, 'Figure')] | {axis}::time | {axis}::figure"
-)
-_IN_DISCARDED = XPath(
-    f"boolean({_DISCARDED.format(axis='ancestor-or-self')})", namespaces={"re": REGEXP_NS}
-)
-_HOLDS_DISCARDED = XPath(
-    f"boolean({_DISCARDED.format(axis='descendant')})", namespaces={"re": REGEXP_NS}
-)
-_MAX_AUTHOR_CHARS = 120
 
 
 @dataclass
@@ -73,23 +52,6 @@ def _site_name(name: str | None, url: str | None) -> str | None:
         return name.title() if "." not in name and not name[0].isupper() else name
     host = urlsplit(url).hostname if url else None
     return host.removeprefix("www.") if host else None
-
-
-def find_author(tree: HtmlElement) -> str | None:
-    """The byline trafilatura's `extract_author` finds, without its pruned copy of the whole
-    page: the byline candidates are looked up on the page itself and one inside a discarded part
-    is skipped. A candidate holding a discarded part (its text would differ) is rare: then
-    trafilatura's own search runs."""
-    for expression in AUTHOR_XPATHS:
-        for element in expression(tree):
-            if _IN_DISCARDED(element):
-                continue
-            if _HOLDS_DISCARDED(element):
-                return extract_author(tree)
-            content = trim(" ".join(element.itertext()))
-            if content and 2 < len(content) < _MAX_AUTHOR_CHARS:
-                return normalize_authors(None, content)
-    return None
 
 
 def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
