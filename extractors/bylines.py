@@ -138,7 +138,11 @@ def _may_be_candidate(element: HtmlElement) -> bool:
     if element.tag in _ALWAYS or element.find("rel") is not None:
         return True
     get = element.get
-    return any((value := get(name)) and hint.search(value) for name, hint in _HINTS)
+    for name, hint in _HINTS:
+        value = get(name)
+        if value and hint.search(value):
+            return True
+    return False
 
 
 def byline_candidates(tree: HtmlElement) -> list[HtmlElement]:

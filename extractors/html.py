@@ -75,7 +75,8 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
     Stops at the first debris line, heading of a teaser or comment section, or two lines in a
     row that are not prose."""
     wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS}
-    last = max((n for n, line in enumerate(lines) if normalized(line) in wanted), default=None)
+    # The last anchor on the page, looked for from the end (only lines after it matter).
+    last = next((n for n in reversed(range(len(lines))) if normalized(lines[n]) in wanted), None)
     if last is None:
         return []
     found: list[str] = []
