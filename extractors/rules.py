@@ -29,6 +29,12 @@ def _whole_line(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.IGNORECASE)
 
 
+def fold_case(text: str) -> str:
+    """`text` case-folded so that letters the regex engine matches case-insensitively become
+    equal ("ß"/"ẞ", "ſ"/"s", "K" Kelvin/"k"), dotless "ı" and dotted "İ" included as "i"."""
+    return text.casefold().replace("ı", "i").replace("\u0307", "")
+
+
 def _first_literals(items: sre_parse.SubPattern | list) -> set[str] | None:
     """Literal texts one of which starts any match of the parsed pattern `items` (leading word
     boundaries skipped, alternatives expanded), or None when it does not start with literal text."""
@@ -64,7 +70,7 @@ def required_words(pattern: str) -> frozenset[str] | None:
     if list(repeated) != [(sre_parse.ANY, None)]:
         return None
     literals = _first_literals(items[1:])
-    return frozenset(text.casefold() for text in literals) if literals else None
+    return frozenset(fold_case(text) for text in literals) if literals else None
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class LineKind:
         )
 
     def matches(self, line: str, folded: str) -> bool:
-        """True when the whole of `line` (case-folded: `folded`) is one of the kind's patterns."""
+        """True when the whole of `line` (`folded`: its `fold_case`) is one of the patterns."""
         if self.pattern and self.pattern.match(line):
             return True
         return any(pattern.match(line) for words, pattern in self.guarded if words.search(folded))
@@ -135,7 +141,7 @@ class RuleSet:
         return found
 
     def _match_kind(self, line: str) -> str | None:
-        folded = line.casefold()
+        folded = fold_case(line)
         for kind in self.line_kinds:
             if kind.matches(line, folded):
                 return kind.name
