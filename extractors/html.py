@@ -9,8 +9,10 @@ is still debris (captions, teaser lists, share and newsletter lines, repeated he
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import trafilatura
+from lxml.etree import Element
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
@@ -31,9 +33,20 @@ _MIN_ANCHOR_CHARS = 40
 _INVISIBLE_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
-def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElement, list[str]]:
-    """The page's tree and warnings; a page over `max_chars` is cut there (its start holds the
-    article), a tree over `max_elements` is refused so that extraction time stays bounded."""
+@dataclass
+class ParsedPage:
+    """A parsed page and its warnings. `elements` (every element, in document order) keeps the
+    elements' Python objects alive while the page is processed: lxml then reuses them on every
+    later pass over the tree (metadata, pruning, visible lines) instead of building new ones."""
+
+    tree: HtmlElement
+    elements: list[HtmlElement]
+    warnings: list[str]
+
+
+def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
+    """The parsed page; a page over `max_chars` is cut there (its start holds the article), a
+    tree over `max_elements` is refused so that extraction time stays bounded."""
     if "<" not in html[:10000]:
         raise ExtractionError("not HTML: no markup in the first 10 kB")
     warnings = []
@@ -53,7 +66,7 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> tuple[HtmlElemen
     size = int(tree.xpath("count(//*)"))
     if size > max_elements:
         raise ExtractionError(f"page has {size} elements, over the {max_elements} limit")
-    return tree, warnings
+    return ParsedPage(tree, list(tree.iter(Element)), warnings)
 
 
 def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> list[str]:
@@ -62,7 +75,8 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
     Stops at the first debris line, heading of a teaser or comment section, or two lines in a
     row that are not prose."""
     wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS}
-    last = max((n for n, line in enumerate(lines) if normalized(line) in wanted), default=None)
+    # The last anchor on the page, looked for from the end (only lines after it matter).
+    last = next((n for n in reversed(range(len(lines))) if normalized(lines[n]) in wanted), None)
     if last is None:
         return []
     found: list[str] = []
@@ -90,7 +104,8 @@ def extract_html(
 ) -> Article:
     """Main text and metadata of one page; raises ExtractionError when there is no body."""
     rules = load_rules(languages)
-    tree, warnings = parse_page(html, max_chars, max_elements)
+    page = parse_page(html, max_chars, max_elements)
+    tree = page.tree
     meta = page_metadata(tree, url)  # before pruning: bylines and author boxes are widgets
     prune_widgets(tree, rules)
     result = trafilatura.bare_extraction(
@@ -117,5 +132,5 @@ def extract_html(
         site=meta.site,
         url=meta.url or url,
         extractor=EXTRACTOR_NAME,
-        warnings=warnings,
+        warnings=page.warnings,
     )

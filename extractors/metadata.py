@@ -16,12 +16,13 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
     examine_meta,
-    extract_author,
     extract_meta_json,
     extract_sitename,
     extract_title,
     extract_url,
 )
+
+from extractors.bylines import find_author
 
 _DATE_OPTIONS = {"extensive_search": False, "original_date": True}
 
@@ -61,7 +62,7 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     with suppress(Exception):  # malformed JSON-LD must not lose the page (as in trafilatura)
         found = extract_meta_json(tree, found)
     title = found.title or extract_title(tree)
-    author = found.author or extract_author(tree)
+    author = found.author or find_author(tree)
     page_url = found.url or extract_url(tree, url)
     site = _site_name(found.sitename or extract_sitename(tree), page_url)
     return PageMetadata(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from lxml.etree import Element
 from lxml.html import HtmlElement
 
 from extractors.rules import RuleSet
@@ -76,14 +77,14 @@ def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
     drop_tags = frozenset(rules.setting("html", "drop_tags"))
     words = frozenset(rules.setting("html", "widget_words"))
     found = []
-    for element in tree.iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if not tag or tag in _PROTECTED_TAGS:
+    for element in tree.iter(Element):  # elements only: no comments or processing instructions
+        tag = element.tag
+        if tag in _PROTECTED_TAGS:
             continue
-        named = element.get("class") or element.get("id")
+        names, ident = element.get("class"), element.get("id")
         if (
             tag in drop_tags
-            or (named and not words.isdisjoint(class_words(element)))
+            or ((names or ident) and not words.isdisjoint(_words(f"{names or ''} {ident or ''}")))
             or (tag in {"ul", "ol"} and is_link_list(element, rules))
             or (tag in _TEXT_BLOCKS and is_link_paragraph(element, rules))
         ):

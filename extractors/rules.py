@@ -8,6 +8,7 @@ known after extraction. `structure.toml` holds the language-independent settings
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,11 +29,84 @@ def _whole_line(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.IGNORECASE)
 
 
+def fold_case(text: str) -> str:
+    """`text` case-folded so that letters the regex engine matches case-insensitively become
+    equal ("ß"/"ẞ", "ſ"/"s", "K" Kelvin/"k"), dotless "ı" and dotted "İ" included as "i"."""
+    return text.casefold().replace("ı", "i").replace("\u0307", "")
+
+
+def _first_literals(items: sre_parse.SubPattern | list) -> set[str] | None:
+    """Literal texts one of which starts any match of the parsed pattern `items` (leading word
+    boundaries skipped, alternatives expanded), or None when it does not start with literal text."""
+    starts = {""}
+    for op, arg in items:
+        if op is sre_parse.LITERAL:
+            starts = {start + chr(arg) for start in starts}
+            continue
+        if op is sre_parse.AT and starts == {""}:
+            continue
+        if op is sre_parse.SUBPATTERN:
+            inner = _first_literals(arg[3])
+        elif op is sre_parse.BRANCH:
+            branches = [_first_literals(branch) for branch in arg[1]]
+            inner = None if None in branches else set().union(*branches)
+        else:
+            inner = None
+        if inner is not None:
+            starts = {start + text for start in starts for text in inner}
+        break
+    return None if "" in starts else starts
+
+
+def required_words(pattern: str) -> frozenset[str] | None:
+    """For a pattern that starts with a wildcard run (".{0,300}\\b(we|this site) uses cookies..."),
+    the case-folded texts one of which a line must contain to match it; None for other patterns.
+    Such patterns are slow (the regex engine tries every start of the run): a line containing
+    none of these texts cannot match and is not tried."""
+    items = list(sre_parse.parse(pattern, re.IGNORECASE))
+    if not items or items[0][0] is not sre_parse.MAX_REPEAT:
+        return None
+    *_, repeated = items[0][1]
+    if list(repeated) != [(sre_parse.ANY, None)]:
+        return None
+    literals = _first_literals(items[1:])
+    return frozenset(fold_case(text) for text in literals) if literals else None
+
+
+@dataclass(frozen=True)
+class LineKind:
+    """The patterns of one debris kind: those tried on every line, combined into one regular
+    expression, and wildcard-led ones tried only on lines containing one of their words."""
+
+    name: str
+    pattern: re.Pattern[str] | None
+    guarded: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+
+    @classmethod
+    def compile(cls, name: str, patterns: list[str]) -> LineKind:
+        words = {pattern: required_words(pattern) for pattern in patterns}
+        return cls(
+            name,
+            _whole_line([pattern for pattern in patterns if words[pattern] is None]),
+            tuple(
+                (re.compile("|".join(map(re.escape, sorted(found)))), _whole_line([pattern]))
+                for pattern, found in words.items()
+                if found is not None
+            ),
+        )
+
+    def matches(self, line: str, folded: str) -> bool:
+        """True when the whole of `line` (`folded`: its `fold_case`) is one of the patterns."""
+        if self.pattern and self.pattern.match(line):
+            return True
+        return any(pattern.match(line) for words, pattern in self.guarded if words.search(folded))
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """Compiled rules: debris line kinds, section headings, date prefixes and structure."""
 
-    line_kinds: tuple[tuple[str, re.Pattern[str]], ...]
+    line_kinds: tuple[LineKind, ...]
     end_heading: re.Pattern[str] | None
     teaser_heading: re.Pattern[str] | None
     date_prefix: re.Pattern[str] | None
@@ -67,9 +141,10 @@ class RuleSet:
         return found
 
     def _match_kind(self, line: str) -> str | None:
-        for kind, pattern in self.line_kinds:
-            if pattern.match(line):
-                return kind
+        folded = fold_case(line)
+        for kind in self.line_kinds:
+            if kind.matches(line, folded):
+                return kind.name
         return "caption" if self.bracket_credit.search(line) else None
 
     def debris_kind(self, line: str) -> str | None:
@@ -124,9 +199,7 @@ def load_rules(
         for number, names in enumerate(dates.get("months", []), start=1):
             month_numbers.update((name, number) for name in names)
         date_words.update(dates.get("weekdays", []) + dates.get("fillers", []))
-    line_kinds = tuple(
-        (kind, pattern) for kind, patterns in kinds.items() if (pattern := _whole_line(patterns))
-    )
+    line_kinds = tuple(LineKind.compile(kind, patterns) for kind, patterns in kinds.items())
     date_prefix = (
         re.compile("^(?:" + "|".join(prefixes) + r")\b\W*", re.IGNORECASE) if prefixes else None
     )

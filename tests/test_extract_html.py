@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml.html import fromstring
+from trafilatura.metadata import extract_author
+from trafilatura.xpaths import AUTHOR_XPATHS
 
 from extractors import Document, extract_document
+from extractors.bylines import byline_candidates, find_author
 from extractors.html import extract_html, following_prose
 from extractors.prune import class_words, is_link_list, prune_widgets
 from extractors.rules import load_rules
@@ -142,3 +146,37 @@ def test_prose_right_after_the_extracted_text_is_added_until_a_stop() -> None:
     added = following_prose(BODY[:2], lines, RULES)
     assert added == lines[3:6]
     assert following_prose(["Not on the page at all, this paragraph."], lines, RULES) == []
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<p class="byline">By Maria Lopez</p>',
+        # Bylines inside parts trafilatura's author search discards are skipped...
+        '<div class="comments"><span class="author">Reader Joe</span></div>'
+        '<span class="author-name">Maria Lopez</span>',
+        '<figure><span class="author">Photo Agency Staff</span></figure>'
+        '<a rel="author" href="/maria">Maria Lopez</a>',
+        # ...and one holding a discarded part is read without it.
+        '<div class="author">Maria <time>Tuesday</time> Lopez</div>',
+        '<div class="meta"><span class="date">23 Oct</span></div>',
+    ],
+)
+def test_author_search_finds_what_trafilaturas_finds(byline: str) -> None:
+    """The byline search on the page itself agrees with trafilatura's search on a pruned copy."""
+    page = f"<html><head><title>T</title></head><body><div>{byline}</div><p>{BODY[0]}</p></body>"
+    assert find_author(fromstring(page)) == extract_author(fromstring(page))
+
+
+def test_byline_candidates_are_trafilaturas_in_its_order() -> None:
+    page = fromstring(
+        "<html><head><link rel='author' href='/a'></head><body>"
+        "<div id='author-box'><span class='AuthorName'>A</span><p class='byl'>B</p></div>"
+        "<h3 itemprop='author'>C</h3><section data-component='Byline'>D</section>"
+        "<em class='post-writer'>E</em><author>F</author><span data-testid='AuthorURL'>G</span>"
+        "<a class='channel-name'>H</a><p><rel>me</rel>I</p><div class='authority'>J</div>"
+        "<p class='article'>not a byline</p></body></html>"
+    )
+    expected = [element for expression in AUTHOR_XPATHS for element in expression(page)]
+    assert len(expected) > 10
+    assert byline_candidates(page) == expected

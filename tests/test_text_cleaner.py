@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from extractors.debris import (
     drop_title_repeats,
     trim_fragment_edges,
 )
-from extractors.rules import load_rules
+from extractors.rules import LineKind, fold_case, load_rules, required_words
 from extractors.text import extract_text, find_core, pick_title, split_lines
 from extractors.visible_text import visible_text
 
@@ -303,6 +304,54 @@ def test_rules_are_read_from_the_rule_files(tmp_path: Path) -> None:
     assert rules.debris_kind("Advertisement") is None
     with pytest.raises(FileNotFoundError, match="zz"):
         load_rules(("zz",), tmp_path)
+
+
+def test_wildcard_led_patterns_name_the_words_a_line_must_contain() -> None:
+    # Up to the first part that is not plain text (here the optional "web").
+    assert required_words(r".{0,300}\b(we|this (web)?site) uses? cookies\b.{0,600}") == {
+        "we",
+        "this ",
+    }
+    assert required_words(r".{0,120}\bSign up for (our|the) .{0,80}") == {
+        "sign up for our",
+        "sign up for the",
+    }
+    assert required_words(r".{0,80}(delivered|straight) to your inbox") == {"delivered", "straight"}
+    # Not led by a wildcard run, or no literal text after it: tried on every line.
+    assert required_words(r"share (on|via) .{1,40}") is None
+    assert required_words(r".{0,40}\w+ cookies") is None
+    assert required_words(r".{0,40}(cookies)?") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This website uses cookies to improve your experience.",
+        "THIS SITE USES COOKIES",
+        "By continuing, we use cookies for analytics.",
+        "Get it delivered to your inbox every morning.",
+        "Cookies are best served warm.",
+        "Delivered",
+        # Letters the regex engine matches case-insensitively to other ones.
+        "ſign up for our newsletter",
+        "THİS SITE USES COOKIES",
+        "thıs website uses cookies",
+        "We use cookies",
+        "We are here.",
+    ],
+)
+def test_word_guards_do_not_change_which_lines_match(line: str) -> None:
+    """A guarded kind matches exactly the lines its patterns match as one regular expression."""
+    patterns = [
+        r".{0,300}\b(we|this (web)?site) uses? cookies\b.{0,600}",
+        r".{0,120}\bsign up for (our|the) .{0,80}",
+        r".{0,80}(delivered|straight) (to|in) your inbox.{0,10}",
+        r"we are here\.?",
+    ]
+    kind = LineKind.compile("debris", patterns)
+    assert len(kind.guarded) == 3
+    plain = re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.IGNORECASE)
+    assert kind.matches(line, fold_case(line)) == bool(plain.match(line))
 
 
 def test_visible_text_puts_blocks_on_lines_and_skips_invisible_parts() -> None:
