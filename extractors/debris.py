@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from extractors.article import Article, ExtractionError
 from extractors.dates import is_comment_header, parse_date_stamp
 from extractors.rules import RuleSet
 
@@ -43,6 +45,18 @@ class Draft:
             else:
                 self.removed.append((reason, paragraph))
         self.paragraphs = list(kept)
+
+    def to_article(self, extractor: str, **metadata: Any) -> Article:
+        """The cleaned article; ExtractionError when the steps left no paragraph."""
+        if not self.paragraphs:
+            raise ExtractionError("no article text left after removing page debris")
+        return Article(
+            title=self.title,
+            text="\n".join(self.paragraphs),
+            published=self.published,
+            extractor=extractor,
+            **metadata,
+        )
 
 
 Step = Callable[[Draft, RuleSet], None]

@@ -122,15 +122,10 @@ def extract_html(
     paragraphs = result.text.split("\n")
     paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
     draft = clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
-    if not draft.paragraphs:
-        raise ExtractionError("no article text left after removing page debris")
-    return Article(
-        title=meta.title,
-        text="\n".join(draft.paragraphs),
-        published=draft.published,
+    return draft.to_article(
+        EXTRACTOR_NAME,
         authors=meta.authors,
         site=meta.site,
         url=meta.url or url,
-        extractor=EXTRACTOR_NAME,
         warnings=page.warnings,
     )

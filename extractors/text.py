@@ -119,13 +119,4 @@ def extract_text(
     draft = Draft(pick_title(header, lines[start:end], rules), lines[start:end])
     draft.published = _header_date(header, rules)
     clean_paragraphs(draft, rules)
-    if not draft.paragraphs:
-        raise ExtractionError("no article text left after removing page debris")
-    return Article(
-        title=draft.title,
-        text="\n".join(draft.paragraphs),
-        published=draft.published,
-        url=url,
-        extractor=EXTRACTOR_NAME,
-        warnings=warnings,
-    )
+    return draft.to_article(EXTRACTOR_NAME, url=url, warnings=warnings)
