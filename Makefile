@@ -26,7 +26,7 @@ demo: install
 	@echo "  $(BIN)/newscorpus export --out data/articles.jsonl   # one JSON line per article"
 	@echo "  $(BIN)/newscorpus runs                               # ingestion runs and failures"
 	@echo "  $(BIN)/newscorpus duplicates                         # duplicate clusters"
-	@echo "  make ui                                              # the Prefect UI with these runs"
+	@echo "  make ui                                                # the Prefect UI with these runs"
 
 test: install
 	$(BIN)/python -m pytest

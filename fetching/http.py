@@ -46,16 +46,19 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\s;\"']+)", re.IGNORECASE)
 class FetchError(Exception):
     """The URL could not be fetched; the message is the recorded reason."""
 
-    def __init__(self, reason: str, status: int | None = None) -> None:
+    def __init__(self, reason: str, status: int | None = None, *, lasting: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.lasting = lasting
 
     @property
     def permanent(self) -> bool:
-        """The server said this URL will keep failing (4xx but 408 and 429): fetching it
-        again later would not help. Everything else (5xx, timeouts, refusals) may pass."""
-        return (
+        """Fetching this URL again later would not help: the server said so (4xx but 408 and
+        429), or the response itself is unusable (`lasting`: a redirect loop, a content type
+        we do not accept, a declared size over the limit). Everything else (5xx, timeouts,
+        refusals by our own rules, which a config change can lift) may pass."""
+        return self.lasting or (
             self.status is not None
             and 400 <= self.status < 500
             and self.status not in TRANSIENT_CLIENT_ERRORS
@@ -262,9 +265,11 @@ class Fetcher:
                 return result
             current = urljoin(current, result)
             if current in visited:
-                raise FetchError(f"redirect loop: {current} was already visited")
+                raise FetchError(f"redirect loop: {current} was already visited", lasting=True)
             visited.add(current)
-        raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
+        raise FetchError(
+            f"too many redirects (more than {self.config.max_redirects})", lasting=True
+        )
 
     def _request(
         self,
@@ -312,7 +317,7 @@ class Fetcher:
             return FetchResponse(url, 304, None, None, b"", validators, 1)
         mime = media_type(content_type)
         if accept is not None and mime is not None and mime not in accept:
-            raise FetchError(f"content type {mime} is not accepted", status)
+            raise FetchError(f"content type {mime} is not accepted", status, lasting=True)
         self._refuse_declared_size(response)
         try:
             body = read_body(
@@ -333,4 +338,5 @@ class Fetcher:
                 f"body is over the {self.config.max_body_bytes}-byte limit "
                 f"(Content-Length {declared})",
                 response.status_code,
+                lasting=True,
             )

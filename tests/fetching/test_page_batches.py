@@ -58,7 +58,9 @@ def test_validators_are_remembered_only_for_handled_pages(site, pages):
 
 
 def test_permanent_fetch_failures_are_handled_entries_transient_ones_are_not(site, pages):
-    permanent = [site.url("/gone"), site.route("/forbidden", Reply(403))]
+    loop = site.route("/loop", Reply(302, headers={"Location": "/loop"}))
+    picture = site.route("/pic", Reply(body=b"\x89PNG\r\n", content_type="image/png"))
+    permanent = [site.url("/gone"), site.route("/forbidden", Reply(403)), loop, picture]
     transient = [site.route(f"/{status}", Reply(status)) for status in (408, 429, 500, 503)]
     batch = pages.fetch_batch([FetchTarget(url, feed="f") for url in permanent + transient])
     assert all(isinstance(item, InputFailure) for item in batch.items)
@@ -80,3 +82,4 @@ def test_permanent_fetch_failures_are_handled_entries_transient_ones_are_not(sit
 )
 def test_which_fetch_errors_are_permanent(status, permanent):
     assert FetchError("x", status).permanent is permanent
+    assert FetchError("x", status, lasting=True).permanent is True
