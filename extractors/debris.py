@@ -34,6 +34,7 @@ class Draft:
     title: str | None
     paragraphs: list[str]
     published: str | None = None
+    authors: list[str] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
 
     def keep(self, kept: list[str], reason: str) -> None:
@@ -47,13 +48,16 @@ class Draft:
         self.paragraphs = list(kept)
 
     def to_article(self, extractor: str, **metadata: Any) -> Article:
-        """The cleaned article; ExtractionError when the steps left no paragraph."""
+        """The cleaned article; ExtractionError when the steps left no paragraph. Authors
+        the page's metadata names win over those of a byline in the text."""
         if not self.paragraphs:
             raise ExtractionError("no article text left after removing page debris")
+        authors = metadata.pop("authors", None) or self.authors
         return Article(
             title=self.title,
             text="\n".join(self.paragraphs),
             published=self.published,
+            authors=list(authors),
             extractor=extractor,
             **metadata,
         )
@@ -150,6 +154,23 @@ def take_date_stamps(draft: Draft, rules: RuleSet) -> None:
     draft.keep(kept, "dateline")
 
 
+def take_bylines(draft: Draft, rules: RuleSet) -> None:
+    """A byline ("By Jane Doe and John Smith", "Von Max Muster") among the first or last few
+    paragraphs is metadata: its names become `authors` (unless already known) and the line
+    leaves the body. Elsewhere such a line is left alone; a sentence that merely starts with
+    "By" fails the name check."""
+    edge = rules.setting("bylines", "edge_paragraphs")
+    last = len(draft.paragraphs) - edge
+    kept = []
+    for index, line in enumerate(draft.paragraphs):
+        names = rules.byline_authors(line) if index < edge or index >= last else None
+        if names is None:
+            kept.append(line)
+        elif not draft.authors:
+            draft.authors = names
+    draft.keep(kept, "byline")
+
+
 def _repeats_title(line: str, title: str) -> bool:
     words = normalized(line)
     return bool(words) and words in title and len(words) * 2 >= len(title)
@@ -238,6 +259,7 @@ PARAGRAPH_STEPS: tuple[Step, ...] = (
     drop_gallery_blocks,
     drop_debris_lines,
     take_date_stamps,
+    take_bylines,
     drop_title_repeats,
     drop_standfirst_repeats,
     drop_repeated_paragraphs,

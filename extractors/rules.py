@@ -21,6 +21,10 @@ DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "ru")
 # Debris phrases are short; longer paragraphs are article text and are not matched at all.
 MAX_DEBRIS_CHARS = 1200
 _MEMO_SIZE = 50_000
+# Lower-case words that may stand inside a person's name ("Ludwig van Beethoven").
+_NAME_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "da", "di", "del", "la", "le", "bin"}
+)
 
 
 def _whole_line(patterns: list[str]) -> re.Pattern[str] | None:
@@ -111,6 +115,8 @@ class RuleSet:
     teaser_heading: re.Pattern[str] | None
     date_prefix: re.Pattern[str] | None
     tagline: re.Pattern[str] | None
+    byline: re.Pattern[str] | None
+    name_joiner: re.Pattern[str]
     bracket_credit: re.Pattern[str]
     month_numbers: dict[str, int]
     date_words: frozenset[str]
@@ -163,6 +169,26 @@ class RuleSet:
         """A site tagline shown above the headline ("Creating new perspectives since 2009")."""
         return bool(self.tagline and self.tagline.match(line))
 
+    def byline_authors(self, line: str) -> list[str] | None:
+        """The names of a byline ("By Jane Doe and John Smith", "Von Max Muster"), or None when
+        `line` is not one: after the prefix, only 1 to `max_authors` names of 1 to
+        `max_name_words` capitalised words each (so "By the end of the day, ..." is no byline)."""
+        match = self.byline.match(line) if self.byline else None
+        if not match:
+            return None
+        limits = self.structure["bylines"]
+        names = [part.strip() for part in self.name_joiner.split(match.group("names"))]
+        if not 0 < len(names) <= limits["max_authors"]:
+            return None
+        for name in names:
+            words = name.split()
+            if not 0 < len(words) <= limits["max_name_words"]:
+                return None
+            particles = limits["name_particles"]
+            if not all(word[0].isupper() for word in words if word.lower() not in particles):
+                return None
+        return names
+
     def setting(self, section: str, key: str) -> Any:
         return self.structure[section][key]
 
@@ -182,6 +208,8 @@ def load_rules(
     teasers: list[str] = []
     prefixes: list[str] = []
     taglines: list[str] = []
+    bylines: list[str] = []
+    joiners: list[str] = []
     month_numbers: dict[str, int] = {}
     date_words: set[str] = set()
     for code in languages:
@@ -194,6 +222,8 @@ def load_rules(
         ends.extend(data.get("sections", {}).get("end", []))
         teasers.extend(data.get("sections", {}).get("teasers", []))
         taglines.extend(data.get("header", {}).get("taglines", []))
+        bylines.extend(data.get("header", {}).get("bylines", []))
+        joiners.extend(data.get("header", {}).get("name_joiners", []))
         dates = data.get("dates", {})
         prefixes.extend(dates.get("prefixes", []))
         for number, names in enumerate(dates.get("months", []), start=1):
@@ -210,6 +240,12 @@ def load_rules(
         teaser_heading=_whole_line(teasers),
         date_prefix=date_prefix,
         tagline=_whole_line(taglines),
+        byline=(
+            re.compile(r"(?:" + "|".join(bylines) + r")\s*:?\s+(?P<names>\S.{0,150})\Z", re.I)
+            if bylines
+            else None
+        ),
+        name_joiner=re.compile(r"\s*(?:[,&;]|\b(?:" + "|".join(joiners or ["and"]) + r")\b)\s*"),
         bracket_credit=re.compile(structure["captions"]["bracket_credit"] + r"\s*\Z"),
         month_numbers=month_numbers,
         date_words=frozenset(date_words),

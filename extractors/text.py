@@ -118,5 +118,7 @@ def extract_text(
     header = lines[max(0, start - rules.setting("text", "title_lookback")) : start]
     draft = Draft(pick_title(header, lines[start:end], rules), lines[start:end])
     draft.published = _header_date(header, rules)
+    around = header + lines[end : end + rules.setting("text", "title_lookback")]
+    draft.authors = next((n for line in around if (n := rules.byline_authors(line))), [])
     clean_paragraphs(draft, rules)
     return draft.to_article(EXTRACTOR_NAME, url=url, warnings=warnings)
