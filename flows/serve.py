@@ -1,5 +1,6 @@
 """`newscorpus serve`: one scheduled deployment of `ingest_feeds` per configured feed group,
-served by this process with `prefect.serve` (runs appear in the Prefect UI)."""
+plus an on-demand `ingest_urls` deployment, served by this process with `prefect.serve`
+(runs appear in the Prefect UI, where the on-demand one is started with a list of URLs)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from prefect.schedules import Cron
 
 from fetching.groups import feed_groups
 from flows.ingest_feeds import ingest_feeds
-from newscorpus.settings import Settings, SettingsError
+from flows.ingest_urls import ingest_urls
+from newscorpus.settings import Settings
+
+ON_DEMAND = "on-demand"
 
 
 def feed_deployments(
@@ -33,16 +37,22 @@ def feed_deployments(
                 tags=["newscorpus", "feeds"],
             )
         )
-    if not deployments:
-        raise SettingsError(
-            f"no feed group with feeds in {settings.source}: add a [[feeds.groups]] table "
-            "with name, cron and feeds (see docs/fetching.md)"
-        )
     return deployments
 
 
-def serve_feed_groups(
-    settings: Settings, database_url: str | None = None, config_path: str | None = None
-) -> None:
-    """Register the deployments and run their scheduled flow runs until interrupted."""
-    serve(*feed_deployments(settings, database_url, config_path))
+def on_demand_deployment(
+    database_url: str | None = None, config_path: str | None = None
+) -> RunnerDeployment:
+    """`ingest_urls/on-demand`: no schedule; started from the UI (or `prefect deployment run
+    'ingest_urls/on-demand' --param urls=[...]`) with the URLs to ingest."""
+    return ingest_urls.to_deployment(
+        name=ON_DEMAND,
+        parameters={"urls": [], "database_url": database_url, "config_path": config_path},
+        description="Fetch and ingest a list of article URLs: start a custom run with `urls`.",
+        tags=["newscorpus", "urls"],
+    )
+
+
+def serve_deployments(deployments: list[RunnerDeployment]) -> None:
+    """Register the deployments and run their flow runs until interrupted."""
+    serve(*deployments)

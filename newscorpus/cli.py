@@ -83,10 +83,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from newscorpus.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
-    from flows.serve import serve_feed_groups
+    from flows.serve import feed_deployments, on_demand_deployment, serve_deployments
 
     config = os.path.abspath(args.config) if args.config else None
-    serve_feed_groups(load_settings(config), args.db, config)
+    settings = load_settings(config)
+    scheduled = feed_deployments(settings, args.db, config)
+    if not scheduled:
+        print(
+            f"newscorpus: no feed group with feeds in {settings.source}: serving only the "
+            "on-demand ingest_urls deployment; add [[feeds.groups]] tables with name, cron and "
+            "feeds to schedule feeds (see docs/fetching.md)",
+            file=sys.stderr,
+        )
+    serve_deployments([*scheduled, on_demand_deployment(args.db, config)])
     return 0
 
 
@@ -231,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_ingest_feeds)
 
     p = commands.add_parser(
-        "serve", help="run the feed groups of the config on their cron schedules (Prefect)"
+        "serve",
+        help="run the feed groups of the config on their cron schedules, plus an on-demand "
+        "URL ingestion deployment (Prefect)",
     )
     p.set_defaults(handler=cmd_serve)
 

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from flows.serve import feed_deployments
-from newscorpus.cli import main
-from newscorpus.settings import Settings, SettingsError, load_settings
+from flows.serve import feed_deployments, on_demand_deployment
+from newscorpus.settings import Settings, load_settings
 
 GROUPS = """
 [[feeds.groups]]
@@ -47,11 +46,18 @@ def test_deployments_are_built_for_groups_with_feeds(tmp_path):
     assert deployments[1].schedules[0].schedule.timezone == "Europe/Paris"
 
 
-def test_no_groups_with_feeds_is_a_clear_error(capsys):
-    with pytest.raises(SettingsError, match=r"add a \[\[feeds.groups\]\] table"):
-        feed_deployments(Settings({"feeds": {"groups": []}}))
-    assert main(["serve"]) == 2
-    assert "no feed group with feeds" in capsys.readouterr().err
+def test_without_feed_groups_there_are_no_scheduled_deployments():
+    assert feed_deployments(Settings({"feeds": {"groups": []}})) == []
+
+
+def test_the_on_demand_deployment_ingests_urls_without_a_schedule(tmp_path):
+    deployment = on_demand_deployment("sqlite:///x.db", "my.toml")
+    assert (deployment.name, deployment.schedules) == ("on-demand", [])
+    assert deployment.parameters == {
+        "urls": [],
+        "database_url": "sqlite:///x.db",
+        "config_path": "my.toml",
+    }
 
 
 def wait_for_deployments(process: subprocess.Popen, count: int, timeout: float = 120.0):
@@ -82,18 +88,54 @@ def test_serve_registers_scheduled_deployments(prefect_harness, tmp_path, db_url
         [*command, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        deployments = wait_for_deployments(process, 2)
+        deployments = wait_for_deployments(process, 3)
     finally:
         process.terminate()
         process.communicate(timeout=60)
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
-        assert {client.read_flow(d.flow_id).name for d in deployments} == {"ingest_feeds"}
+        flows = {d.name: client.read_flow(d.flow_id).name for d in deployments}
+    assert flows == {"world": "ingest_feeds", "morning": "ingest_feeds", "on-demand": "ingest_urls"}
     by_name = {d.name: d for d in deployments}
-    assert set(by_name) == {"world", "morning"}
+    assert by_name["on-demand"].schedules == []
     assert [s.schedule.cron for s in by_name["world"].schedules] == ["*/30 * * * *"]
     morning = by_name["morning"].schedules[0].schedule
     assert (morning.cron, morning.timezone) == ("0 6 * * *", "Europe/Paris")
     assert by_name["morning"].parameters["feeds"] == ["https://news.example/local.xml"]
     assert by_name["morning"].parameters["database_url"] == db_url
+
+
+def test_serve_without_feed_groups_serves_the_on_demand_deployment(prefect_harness, tmp_path):
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL
+
+    db_url = f"sqlite:///{tmp_path / 'only-urls.db'}"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newscorpus.cli", "--db", db_url, "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    served = None
+    try:
+        deadline = time.monotonic() + 120
+        with get_client(sync_client=True) as client:
+            while served is None and time.monotonic() < deadline and process.poll() is None:
+                try:
+                    deployment = client.read_deployment_by_name("ingest_urls/on-demand")
+                except ObjectNotFound:  # not registered yet
+                    deployment = None
+                if deployment and deployment.parameters.get("database_url") == db_url:
+                    served = deployment
+                time.sleep(0.5)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=60)[0].decode(errors="replace")
+    assert served is not None, output[-3000:]
+    assert served.schedules == []
+    assert "no feed group with feeds" in output
+    assert "serving only the on-demand ingest_urls deployment" in output
