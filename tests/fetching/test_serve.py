@@ -8,7 +8,9 @@ import sys
 import time
 
 import pytest
+from localsite import Reply, article_html
 
+from corpus.store import open_store
 from flows.serve import feed_deployments, on_demand_deployment
 from newscorpus.settings import Settings, load_settings
 
@@ -139,3 +141,49 @@ def test_serve_without_feed_groups_serves_the_on_demand_deployment(prefect_harne
     assert served.schedules == []
     assert "no feed group with feeds" in output
     assert "serving only the on-demand ingest_urls deployment" in output
+
+
+def test_a_run_of_the_served_on_demand_deployment_ingests_its_urls(prefect_harness, tmp_path, site):
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    page = site.route("/story", Reply(body=article_html("Harbour reopens", "harbour")))
+    config = tmp_path / "fast.toml"
+    config.write_text("[fetch]\nmin_host_interval_seconds = 0.0\n")
+    db_url = f"sqlite:///{tmp_path / 'served.db'}"
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": PREFECT_API_URL.value(),
+        "NEWSCORPUS_FETCH_ALLOW_HOSTS": "127.0.0.1",
+    }
+    command = [sys.executable, "-m", "newscorpus.cli", "--db", db_url, "--config", str(config)]
+    process = subprocess.Popen(
+        [*command, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        with get_client(sync_client=True) as client:
+            deadline = time.monotonic() + 120
+            deployment = None
+            while time.monotonic() < deadline and process.poll() is None:
+                found = [d for d in client.read_deployments() if d.name == "on-demand"]
+                if found and found[0].parameters.get("database_url") == db_url:
+                    deployment = found[0]
+                    break
+                time.sleep(0.5)
+            assert deployment is not None, "serve did not register ingest_urls/on-demand"
+            flow_run = client.create_flow_run_from_deployment(
+                deployment.id, parameters={"urls": [page]}
+            )
+            state = None
+            while time.monotonic() < deadline:
+                state = client.read_flow_run(flow_run.id).state
+                if state.is_final():
+                    break
+                time.sleep(0.5)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=60)[0].decode(errors="replace")
+    assert state is not None and state.is_completed(), output[-3000:]
+    records = list(open_store(db_url).iter_latest())
+    assert [r["title"] for r in records] == ["Harbour reopens"]
+    assert site.seen("/story")
