@@ -62,21 +62,27 @@ def test_the_on_demand_deployment_ingests_urls_without_a_schedule(tmp_path):
     }
 
 
-def wait_for_deployments(process: subprocess.Popen, count: int, timeout: float = 120.0):
+def wait_for_deployments(
+    process: subprocess.Popen, names: set[str], db_url: str, timeout: float = 120.0
+) -> list:
+    """The deployments called `names` that this `serve` process registered (they carry its
+    database URL), once all of them are there."""
     from prefect import get_client
 
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            deployments = client.read_deployments()
-            if len(deployments) >= count:
-                return deployments
-            if process.poll() is not None:
-                break
+        while time.monotonic() < deadline and process.poll() is None:
+            ours = [
+                d
+                for d in client.read_deployments()
+                if d.name in names and d.parameters.get("database_url") == db_url
+            ]
+            if {d.name for d in ours} == names:
+                return ours
             time.sleep(0.5)
     process.kill()
     output = process.communicate()[0].decode(errors="replace")
-    pytest.fail(f"serve did not register {count} deployments; its output:\n{output[-3000:]}")
+    pytest.fail(f"serve did not register {sorted(names)}; its output:\n{output[-3000:]}")
 
 
 def test_serve_registers_scheduled_deployments(prefect_harness, tmp_path, db_url):
@@ -90,7 +96,7 @@ def test_serve_registers_scheduled_deployments(prefect_harness, tmp_path, db_url
         [*command, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        deployments = wait_for_deployments(process, 3)
+        deployments = wait_for_deployments(process, {"world", "morning", "on-demand"}, db_url)
     finally:
         process.terminate()
         process.communicate(timeout=60)
@@ -109,8 +115,6 @@ def test_serve_registers_scheduled_deployments(prefect_harness, tmp_path, db_url
 
 
 def test_serve_without_feed_groups_serves_the_on_demand_deployment(prefect_harness, tmp_path):
-    from prefect import get_client
-    from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_API_URL
 
     db_url = f"sqlite:///{tmp_path / 'only-urls.db'}"
@@ -122,22 +126,11 @@ def test_serve_without_feed_groups_serves_the_on_demand_deployment(prefect_harne
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    served = None
     try:
-        deadline = time.monotonic() + 120
-        with get_client(sync_client=True) as client:
-            while served is None and time.monotonic() < deadline and process.poll() is None:
-                try:
-                    deployment = client.read_deployment_by_name("ingest_urls/on-demand")
-                except ObjectNotFound:  # not registered yet
-                    deployment = None
-                if deployment and deployment.parameters.get("database_url") == db_url:
-                    served = deployment
-                time.sleep(0.5)
+        (served,) = wait_for_deployments(process, {"on-demand"}, db_url)
     finally:
         process.terminate()
         output = process.communicate(timeout=60)[0].decode(errors="replace")
-    assert served is not None, output[-3000:]
     assert served.schedules == []
     assert "no feed group with feeds" in output
     assert "serving only the on-demand ingest_urls deployment" in output
@@ -161,16 +154,9 @@ def test_a_run_of_the_served_on_demand_deployment_ingests_its_urls(prefect_harne
         [*command, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
+        (deployment,) = wait_for_deployments(process, {"on-demand"}, db_url)
         with get_client(sync_client=True) as client:
             deadline = time.monotonic() + 120
-            deployment = None
-            while time.monotonic() < deadline and process.poll() is None:
-                found = [d for d in client.read_deployments() if d.name == "on-demand"]
-                if found and found[0].parameters.get("database_url") == db_url:
-                    deployment = found[0]
-                    break
-                time.sleep(0.5)
-            assert deployment is not None, "serve did not register ingest_urls/on-demand"
             flow_run = client.create_flow_run_from_deployment(
                 deployment.id, parameters={"urls": [page]}
             )
