@@ -12,6 +12,12 @@ TRACKING_PARAMS = frozenset(
 )
 
 
+def is_tracking_param(key: str) -> bool:
+    """True for query parameters that only track the visitor (`utm_*`, `fbclid`, ...)."""
+    key = key.lower()
+    return key.startswith(TRACKING_PREFIXES) or key in TRACKING_PARAMS
+
+
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
     parts = urlsplit(url.strip())
@@ -25,7 +31,7 @@ def canonical_url(url: str) -> str:
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not key.lower().startswith(TRACKING_PREFIXES) and key.lower() not in TRACKING_PARAMS
+        if not is_tracking_param(key)
     ]
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
 

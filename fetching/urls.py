@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from tld import get_fld
 
-from corpus.identity import TRACKING_PARAMS, TRACKING_PREFIXES, canonical_url
+from corpus.identity import canonical_url, is_tracking_param, is_web_url
 
 HEAD_BYTES = 262_144
 
@@ -43,16 +43,15 @@ def declared_canonical(html: bytes, charset: str | None = None) -> str | None:
     return parser.href
 
 
-def _is_tracking(pair: str) -> bool:
-    key = unquote_plus(pair.split("=", 1)[0]).lower()
-    return key.startswith(TRACKING_PREFIXES) or key in TRACKING_PARAMS
-
-
 def request_url(url: str) -> str:
     """The URL to request: `url` without its fragment and tracking parameters (`utm_*`,
     `fbclid`, ...), every other byte kept as given, since servers may care about them."""
     parts = urlsplit(url.strip())
-    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair and not is_tracking_param(unquote_plus(pair.split("=", 1)[0]))
+    )
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
@@ -80,7 +79,7 @@ def article_url(fetched_url: str, html: bytes | None = None, charset: str | None
     if not declared:
         return fetched
     candidate = urljoin(fetched_url, declared)
-    if urlsplit(candidate).scheme not in {"http", "https"}:
+    if not is_web_url(candidate):
         return fetched
     if registrable_site(candidate) != registrable_site(fetched):
         return fetched
