@@ -44,9 +44,9 @@ class RunSummary:
                     self.duplicates += 1
             self.languages[result.language or "unknown"] += 1
 
-    def add_failures(self, failures: list[InputFailure], *, counted_as_input: bool = True) -> None:
+    def add_failures(self, failures: list[InputFailure]) -> None:
         for failure in failures:
-            self.inputs += counted_as_input
+            self.inputs += 1
             self.failures += 1
             self.failure_reasons[f"{failure.stage}: {failure.reason}"] += 1
             if len(self.failure_samples) < FAILURE_LIST_LIMIT:
