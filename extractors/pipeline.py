@@ -13,6 +13,12 @@ from extractors.language import detect_language
 from extractors.rules import DEFAULT_LANGUAGES
 from extractors.text import MAX_TEXT_CHARS, extract_text
 
+EXTRACTION_KEYS = frozenset(
+    {"max_input_bytes", "min_text_chars", "max_html_chars", "max_tree_elements", "max_text_chars",
+     "rule_languages"}
+)  # fmt: skip
+LANGUAGE_KEYS = frozenset({"seed", "min_chars"})
+
 
 @dataclass(frozen=True)
 class ExtractionConfig:
@@ -29,7 +35,8 @@ class ExtractionConfig:
 
     @classmethod
     def from_settings(cls, settings) -> ExtractionConfig:
-        extraction, language = settings.section("extraction"), settings.section("language")
+        extraction = settings.section("extraction", EXTRACTION_KEYS)
+        language = settings.section("language", LANGUAGE_KEYS)
         return cls(
             max_input_bytes=int(extraction.get("max_input_bytes", cls.max_input_bytes)),
             min_text_chars=int(extraction.get("min_text_chars", cls.min_text_chars)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newscorpus.settings import Settings, SettingsError
+from newscorpus.settings import Settings, SettingsError, reject_unknown_keys
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,7 @@ def feed_groups(settings: Settings) -> list[FeedGroup]:
         where = f"[[feeds.groups]] #{number} in {settings.source}"
         if not isinstance(table, dict):
             raise SettingsError(f"{where} must be a table")
-        unknown = sorted(set(table) - {"name", "cron", "feeds", "timezone"})
-        if unknown:
-            raise SettingsError(f"{where}: unknown key(s) {unknown}")
+        reject_unknown_keys(table, {"name", "cron", "feeds", "timezone"}, where)
         name, cron, feeds = table.get("name"), table.get("cron"), table.get("feeds", [])
         if not isinstance(name, str) or not name.strip():
             raise SettingsError(f"{where} needs a name")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
+def reject_unknown_keys(table: dict[str, Any], allowed: Iterable[str], where: str) -> None:
+    """A SettingsError naming the keys of `table` that are not `allowed`: a misspelt key must
+    not silently fall back to a default (and loosen a limit)."""
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise SettingsError(f"{where}: unknown key(s) {unknown}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Merged configuration; each module reads its own section with `section()`."""
@@ -44,11 +53,13 @@ class Settings:
     data: dict[str, Any] = field(default_factory=dict)
     source: str = str(DEFAULT_CONFIG_FILE)
 
-    def section(self, name: str) -> dict[str, Any]:
-        """The table `[name]` (empty when absent)."""
+    def section(self, name: str, allowed: Iterable[str] | None = None) -> dict[str, Any]:
+        """The table `[name]` (empty when absent); with `allowed`, other keys are an error."""
         value = self.data.get(name, {})
         if not isinstance(value, dict):
             raise SettingsError(f"[{name}] in {self.source} must be a table")
+        if allowed is not None:
+            reject_unknown_keys(value, allowed, f"[{name}] in {self.source}")
         return value
 
     def get(self, section: str, key: str, default: Any = None) -> Any:
@@ -76,8 +87,4 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 
 def build_section(cls: type, settings: Settings, name: str) -> Any:
     """Instantiate dataclass `cls` from `[name]`, with a clear error for unknown keys."""
-    values = settings.section(name)
-    try:
-        return cls(**values)
-    except TypeError as exc:
-        raise SettingsError(f"[{name}] in {settings.source}: {exc}") from exc
+    return cls(**settings.section(name, {f.name for f in fields(cls)}))
