@@ -31,15 +31,22 @@ def engine(request) -> Engine:
     engine.dispose()
 
 
-def wait_until_blocked(engine: Engine, writer: threading.Thread) -> None:
-    """Return once the writer waits for the held row: PostgreSQL shows the lock wait;
-    SQLite does not, so it gets a moment to reach its busy wait."""
+def wait_until_blocked(engine: Engine, writer: threading.Thread, limit: float = 30.0) -> None:
+    """Return once the writer waits for the held row (or has finished, or `limit` seconds
+    passed): PostgreSQL shows the lock wait; SQLite does not, so it gets a moment to reach
+    its busy wait. Each probe is its own transaction: `pg_stat_activity` is a snapshot per
+    transaction, so a probe that stayed in one would never see the writer block."""
     if engine.dialect.name != "postgresql":
         time.sleep(0.5)
         return
     query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    deadline = time.monotonic() + limit
     with engine.connect() as probe:
-        while writer.is_alive() and not probe.execute(query).scalar():
+        while writer.is_alive() and time.monotonic() < deadline:
+            blocked = probe.execute(query).scalar()
+            probe.rollback()
+            if blocked:
+                return
             time.sleep(0.02)
 
 
