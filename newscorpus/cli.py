@@ -301,7 +301,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, SQLAlchemyError | StoreError):
             print(f"newscorpus: database error: {exc}", file=sys.stderr)
             return EXIT_RUN_FAILED
+        if _refused_by_prefect(exc):
+            print(
+                f"newscorpus: the Prefect API refused the request ({exc.response.status_code}): "
+                "set PREFECT_API_AUTH_STRING to the server's auth string (user:password)",
+                file=sys.stderr,
+            )
+            return EXIT_RUN_FAILED
         raise
+
+
+def _refused_by_prefect(exc: Exception) -> bool:
+    """The Prefect server requires an auth string and got none, or a wrong one."""
+    import httpx
+
+    return isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (401, 403)
 
 
 if __name__ == "__main__":

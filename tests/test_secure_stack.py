@@ -168,8 +168,10 @@ def test_newscorpus_without_the_auth_string_is_refused(secured_server, tmp_path)
     shutil.copytree(EXAMPLES, tmp_path / "articles")
     corpus = f"sqlite:///{tmp_path / 'corpus.db'}"
     refused = newscorpus(tmp_path, secured_server.server, "--db", corpus, "import", "articles")
-    assert refused.returncode != 0
-    assert "401" in refused.stdout + refused.stderr
+    assert refused.returncode == 2
+    assert "the Prefect API refused the request (401)" in refused.stderr
+    assert "set PREFECT_API_AUTH_STRING" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_newscorpus_with_the_auth_string_runs_a_flow_on_the_server(
