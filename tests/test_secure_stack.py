@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from corpus.store import open_store
+from tests import test_topology
 from tests.support import EXAMPLES, POSTGRES_ADMIN_URL, postgres_database
 from tests.test_topology import (
     PrefectServer,
@@ -36,6 +37,8 @@ from tests.test_topology import (
 )
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+browser_page = test_topology.browser_page  # headless Chromium (fixture)
 
 COMMAND_TIMEOUT = 300
 SERVE_TIMEOUT = 180.0
@@ -73,7 +76,7 @@ def secured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured
         PREFECT_SERVER_API_HOST="127.0.0.1",
         PREFECT_SERVER_API_PORT=str(port),
         PREFECT_SERVER_API_AUTH_STRING=auth_string,
-        PREFECT_UI_ENABLED="false",
+        PREFECT_UI_ENABLED="true",
     )
     prefect = Path(sys.executable).parent / "prefect"
     with server.log.open("wb") as log:
@@ -280,3 +283,25 @@ def test_served_deployments_take_the_password_from_the_environment(
     flows = [r["flow"] for r in open_store(secret_corpus.url).recent_runs(5)]
     assert flows == ["ingest_urls", "import_files"]
     assert secret_corpus.password not in server_contents(secured_server) + log.read_text()
+
+
+def test_the_ui_asks_for_the_auth_string_before_showing_runs(
+    secured_server, import_outputs, browser_page, tmp_path
+):
+    """A team member opens the UI: a login form; a wrong string is refused, the right one
+    shows the runs."""
+    with secured_server.client() as client:
+        (run,) = [r for r in client.read_flow_runs() if r.deployment_id is None]
+    page, url = browser_page, secured_server.server.url
+    try:
+        page.goto(f"{url}/runs")
+        login = page.get_by_placeholder("admin:pass")
+        login.fill("newscorpus:wrong")
+        login.press("Enter")
+        page.get_by_text("Authentication failed.").first.wait_for()
+        page.get_by_placeholder("admin:pass").fill(secured_server.auth_string)
+        page.get_by_placeholder("admin:pass").press("Enter")
+        page.goto(f"{url}/runs")
+        page.get_by_text(run.name, exact=True).first.wait_for()
+    finally:
+        page.screenshot(path=str(tmp_path / "prefect-ui-login.png"), full_page=True)
