@@ -91,6 +91,7 @@ def run_pipeline(
     The flow opens the store once and passes it here (and its engine to the fetcher)."""
     logger = get_run_logger()
     run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
+    logger.info("corpus %s, run %s", store.engine.url.render_as_string(hide_password=True), run_id)
     summary = summary or RunSummary()
     config = ExtractionConfig.from_settings(settings)
     batch_size = int(settings.get("pipeline", "batch_size", 64))

@@ -23,6 +23,20 @@ def _database_url(args: argparse.Namespace) -> str:
     return args.db or load_settings(args.config).database_url
 
 
+def _flow_parameter_url(url: str | None) -> str | None:
+    """`url` as a flow parameter, or None when it holds a password: Prefect stores parameters
+    in plain text and shows them in its UI, so such a URL reaches the flows (in this process
+    and in the ones `serve` starts) through NEWSCORPUS_DATABASE_URL instead."""
+    if url is None:
+        return None
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).password is None:
+        return url
+    os.environ["NEWSCORPUS_DATABASE_URL"] = url
+    return None
+
+
 def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
     counts = flow_call()
     from corpus.report import render_table
@@ -38,7 +52,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     configure_prefect_environment()
     from flows.import_files import import_files
 
-    url, config = _database_url(args), args.config
+    url, config = _flow_parameter_url(_database_url(args)), args.config
     return _run_flow(lambda: import_files(list(args.paths), database_url=url, config_path=config))
 
 
@@ -61,7 +75,7 @@ def cmd_ingest_urls(args: argparse.Namespace) -> int:
     configure_prefect_environment()
     from flows.ingest_urls import ingest_urls
 
-    url, config = _database_url(args), args.config
+    url, config = _flow_parameter_url(_database_url(args)), args.config
     return _run_flow(lambda: ingest_urls(urls, database_url=url, config_path=config))
 
 
@@ -75,7 +89,7 @@ def cmd_ingest_feeds(args: argparse.Namespace) -> int:
     configure_prefect_environment()
     from flows.ingest_feeds import ingest_feeds
 
-    url, config = _database_url(args), args.config
+    url, config = _flow_parameter_url(_database_url(args)), args.config
     return _run_flow(lambda: ingest_feeds(feeds, database_url=url, config_path=config))
 
 
@@ -87,7 +101,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = os.path.abspath(args.config) if args.config else None
     settings = load_settings(config)
-    scheduled = feed_deployments(settings, args.db, config)
+    url = _flow_parameter_url(args.db)
+    scheduled = feed_deployments(settings, url, config)
     if not scheduled:
         print(
             f"newscorpus: no feed group with feeds in {settings.source}: serving only the "
@@ -95,7 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "feeds to schedule feeds (see docs/fetching.md)",
             file=sys.stderr,
         )
-    serve_deployments([*scheduled, on_demand_deployment(args.db, config)])
+    serve_deployments([*scheduled, on_demand_deployment(url, config)])
     return 0
 
 
@@ -286,7 +301,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, SQLAlchemyError | StoreError):
             print(f"newscorpus: database error: {exc}", file=sys.stderr)
             return EXIT_RUN_FAILED
+        if _refused_by_prefect(exc):
+            print(
+                f"newscorpus: the Prefect API refused the request ({exc.response.status_code}): "
+                "set PREFECT_API_AUTH_STRING to the server's auth string (user:password)",
+                file=sys.stderr,
+            )
+            return EXIT_RUN_FAILED
         raise
+
+
+def _refused_by_prefect(exc: Exception) -> bool:
+    """The Prefect server requires an auth string and got none, or a wrong one."""
+    import httpx
+
+    return isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (401, 403)
 
 
 if __name__ == "__main__":
