@@ -26,6 +26,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
+_MAX_SHOWN = 80  # longer values (whole rule lists) are left out: the problem names the part
 _TYPE_PROBLEMS = {
     "int_type": "must be an integer",
     "float_type": "must be a number",
@@ -87,7 +88,9 @@ def describe(
         elif first["type"] == "missing":
             problem = f"needs a {key}"
         else:
-            problem = f"{key} = {first['input']!r}: {_problem(first)}"
+            shown = repr(first["input"])
+            value = f" = {shown}" if len(shown) <= _MAX_SHOWN else ""
+            problem = f"{key}{value}: {_problem(first)}"
         line = f"{table} in {origin}: {problem}"
     if more := len(errors) - len(same):
         line += f" (and {more} more problem{'s' if more > 1 else ''})"
