@@ -2,7 +2,7 @@
 defaults, all of it checked at once. Every environment variable of newscorpus is read here.
 
 A mistake becomes one `SettingsError` line naming the file (or variable), the section, the key
-and the problem, e.g. `[dedup] in my.toml: num_perm = '128': must be a valid integer`.
+and the problem, e.g. `[dedup] in my.toml: num_perm = '128': must be an integer`.
 """
 
 from __future__ import annotations
