@@ -34,6 +34,7 @@ _TYPE_PROBLEMS = {
     "string_type": "must be a string",
     "tuple_type": "must be a list",
     "model_type": "must be a table",
+    "dict_type": "must be a table",
     "string_too_short": "must not be empty",
 }
 
