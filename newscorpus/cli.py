@@ -30,9 +30,9 @@ def _database_url(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def _open_store(args: argparse.Namespace) -> Any:
+    settings = _settings(args)
     from corpus.store import open_store
 
-    settings = _settings(args)
     return open_store(_database_url(args, settings), settings=settings)
 
 
