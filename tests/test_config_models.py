@@ -196,13 +196,6 @@ def test_a_bad_environment_variable_is_named(variable: str, value: str, expected
         load_settings(environ={variable: value})
 
 
-def test_a_missing_or_broken_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="does not exist"):
-        load_settings(tmp_path / "absent.toml", environ={})
-    with pytest.raises(SettingsError, match="not valid TOML"):
-        load_settings(write(tmp_path, "[dedup\n"), environ={})
-
-
 @pytest.fixture
 def rules_copy(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
