@@ -64,7 +64,7 @@ def _segments(title: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_site(segment: str, sites: list[str]) -> bool:
+def names_site(segment: str, sites: list[str]) -> bool:
     """A segment naming the site: equal to, or (3+ characters) part of or containing, a site name
     or the first label of the site's host ("Golem.de" / "golem")."""
     key = compact(segment)
@@ -104,7 +104,7 @@ def strip_affixes(title: str, others: set[str], sites: list[str]) -> str:
         segment = title[spans[n][0] : spans[n][1]]
         if len(segment.split()) > max_words:
             return False
-        return bool(_DATE_ONLY.match(segment)) or _is_site(segment, sites)
+        return bool(_DATE_ONLY.match(segment)) or names_site(segment, sites)
 
     first, last = 0, len(spans) - 1
     while last > first and last >= len(spans) - limit and affix(last):

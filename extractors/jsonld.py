@@ -118,10 +118,17 @@ def _authors(value: Any, by_id: dict[str, dict]) -> tuple[list[str], list[str]]:
             item = by_id[item["@id"]]
         if isinstance(item, str):
             people.extend([name] if (name := _text(item)) else [])
-        elif isinstance(item, dict) and (name := _text(item.get("name"))):
+        elif isinstance(item, dict) and (name := _person_name(item)):
             is_org = any(k in _organization_types() for k in _types(item))
             (organizations if is_org else people).append(name)
     return people, organizations
+
+
+def _person_name(obj: dict) -> str | None:
+    """`name`, else `givenName` and `familyName`."""
+    if name := _text(obj.get("name")):
+        return name
+    return _text(" ".join(filter(None, (_text(obj.get(k)) for k in ("givenName", "familyName")))))
 
 
 def article_jsonld(tree: HtmlElement) -> ArticleJsonLd:

@@ -62,14 +62,12 @@ def page_metadata(
     found = examine_meta(tree)
     page_url = found.url or extract_url(tree, url)
     sites = site_names(tree, jsonld.publisher, page_url)
-    if jsonld.people:
-        candidates = jsonld.people
-    else:
-        meta_author = found.author if found.author and " " in found.author else None
-        candidates = _split(meta_author) or _split(find_author(tree))
+    # one-word names are handles, places or the halves of a split "Last, First"
+    meta_names = [name for name in _split(found.author) if " " in name]
+    sources = (jsonld.people, meta_names, _split(find_author(tree)))
     return PageMetadata(
         title=page_title(tree, jsonld.headline, sites),
-        authors=author_names(candidates, rules, sites, jsonld.organizations),
+        authors=author_names(sources, rules, sites, jsonld.organizations),
         published=jsonld.published or find_date(tree, url=page_url, **_DATE_OPTIONS),
         site=_site(sites, page_url),
         url=page_url,
