@@ -18,6 +18,7 @@ from extractors.metadata_rules import metadata_rules
 from extractors.rules import RuleSet
 
 _WORD = re.compile(r"\w+")
+_LABEL = re.compile(r"^[^\W\d]+(?:\s[^\W\d]+)?\s*:\s+")  # "Quelle: dpa", "Text: Jane Doe"
 _ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # "Elena Oberholzer (obe)"
 
 
@@ -52,9 +53,11 @@ def person_name(candidate: str, rules: RuleSet) -> str | None:
 
 
 def _parts(candidate: str, rules: RuleSet) -> list[str]:
-    """The names a candidate lists: after a byline word inside it ("Capital Von Jemima Kelly"),
-    split at the language's name joiners and commas; then at lower-case words that are not
-    particles ("Jane Doe og John Roe"), where a later part is kept only when it has two words."""
+    """The names a candidate lists: after a leading label ("Source: …") or a byline word inside
+    it ("Capital Von Jemima Kelly"), split at the language's name joiners and commas; then at
+    lower-case words that are not particles ("Jane Doe og John Roe"), where a later part is
+    kept only when it has two words."""
+    candidate = _LABEL.sub("", candidate)
     words = candidate.split()
     for start in range(len(words) - 1):
         if names := rules.byline_authors(" ".join(words[start:])):

@@ -62,9 +62,11 @@ def page_metadata(
     found = examine_meta(tree)
     page_url = found.url or extract_url(tree, url)
     sites = site_names(tree, jsonld.publisher, page_url)
-    # one-word names are handles, places or the halves of a split "Last, First"
+    # Outside JSON-LD, one-word "names" are handles, buttons ("Follow"), places or the halves
+    # of a split "Last, First".
     meta_names = [name for name in _split(found.author) if " " in name]
-    sources = (jsonld.people, meta_names, _split(find_author(tree)))
+    byline_names = [name for name in _split(find_author(tree)) if " " in name]
+    sources = (jsonld.people, meta_names, byline_names)
     return PageMetadata(
         title=page_title(tree, jsonld.headline, sites),
         authors=author_names(sources, rules, sites, jsonld.organizations),
