@@ -26,7 +26,6 @@ _META_TITLES = (
     ("name", "title"),
     ("itemprop", "headline"),
 )
-_SITE_METAS = (("property", "og:site_name"), ("name", "application-name"))
 _DATE_ONLY = re.compile(r"^[\d\s./:-]*\d[\d\s./:-]*$")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _URL_LIKE = re.compile(r"^(?:[a-z]+://|www\.)|/", re.IGNORECASE)
@@ -164,16 +163,21 @@ def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str])
     return None
 
 
-def _is_name(text: str) -> bool:
-    """A site name, not a copyright notice ("Copyright 2014", "© …") or a URL."""
-    return "©" not in text and not _YEAR.search(text) and not _URL_LIKE.search(text)
+def is_site_name(text: str) -> bool:
+    """A site's name: short, not a copyright notice ("Copyright 2014", "© …") nor a URL."""
+    short = len(text.split()) <= metadata_rules()["title"]["max_affix_words"]
+    return short and "©" not in text and not _YEAR.search(text) and not _URL_LIKE.search(text)
 
 
-def site_names(tree: HtmlElement, publisher: str | None, url: str | None) -> list[str]:
-    """Names the page gives its site (og:site_name, JSON-LD publisher, application name), best
-    first, then the first label of the host ("golem" for www.golem.de) to recognise it in titles."""
-    names = [text for attribute, value in _SITE_METAS if (text := _meta(tree, attribute, value))]
-    names = [name for name in [*names, publisher] if name and _is_name(name)]
+def site_names(tree: HtmlElement, named: list[str | None], url: str | None) -> list[str]:
+    """Names the page gives its site (og:site_name, then `named`: JSON-LD publisher, meta tags,
+    ...), best first, then the first label of the host ("golem" for www.golem.de) to recognise
+    the site in titles. A handle ("@nytimes") becomes a name ("Nytimes")."""
+    names = []
+    for name in [_meta(tree, "property", "og:site_name"), *named]:
+        name = clean(name.lstrip("@")) if name else None
+        if name and is_site_name(name):
+            names.append(name if name[0].isupper() or "." in name else name.title())
     host = urlsplit(url).hostname if url else None
     if host:
         labels = host.removeprefix("www.").split(".")

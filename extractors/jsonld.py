@@ -152,7 +152,7 @@ def article_jsonld(tree: HtmlElement) -> ArticleJsonLd:
 
 
 def _publisher(article: dict | None, objects: list[dict], by_id: dict[str, dict]) -> str | None:
-    """The article's publisher's name, else the name of the page's first organisation."""
+    """The article's publisher's name, else the name of the page's `WebSite` object."""
     publisher = article.get("publisher") if article else None
     if isinstance(publisher, list):
         publisher = publisher[0] if publisher else None
@@ -160,8 +160,5 @@ def _publisher(article: dict | None, objects: list[dict], by_id: dict[str, dict]
         publisher = by_id.get(publisher.get("@id"), publisher)
     if isinstance(publisher, dict) and (name := _text(publisher.get("name"))):
         return name
-    for obj in objects:
-        is_org = any(k in _organization_types() for k in _types(obj))
-        if is_org and (name := _text(obj.get("name"))):
-            return name
-    return None
+    website = next((obj for obj in objects if "WebSite" in _types(obj)), {})
+    return _text(website.get("name"))

@@ -61,7 +61,7 @@ def page_metadata(
     jsonld = article_jsonld(tree)
     found = examine_meta(tree)
     page_url = found.url or extract_url(tree, url)
-    sites = site_names(tree, jsonld.publisher, page_url)
+    sites = site_names(tree, [jsonld.publisher, found.sitename], page_url)
     # Outside JSON-LD, one-word "names" are handles, buttons ("Follow"), places or the halves
     # of a split "Last, First".
     meta_names = [name for name in _split(found.author) if " " in name]
