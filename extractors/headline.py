@@ -28,6 +28,7 @@ _META_TITLES = (
 )
 _DATE_ONLY = re.compile(r"^[\d\s./:-]*\d[\d\s./:-]*$")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u0152-\u0178\u02c6-\u203a]")
 _URL_LIKE = re.compile(r"^(?:[a-z]+://|www\.)|/", re.IGNORECASE)
 
 
@@ -38,12 +39,26 @@ def compact(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
+def repair_mojibake(text: str) -> str:
+    """UTF-8 text that was decoded as Latin-1 or Windows-1252 ("sanciÃ³n") read as UTF-8
+    ("sanción"); any other text as it is."""
+    if not _MOJIBAKE.search(text):
+        return text
+    for legacy in ("cp1252", "latin-1"):
+        try:
+            return text.encode(legacy).decode("utf-8")
+        except UnicodeError:
+            continue
+    return text
+
+
 def clean(text: str | None) -> str | None:
-    """White space collapsed, invisible characters removed; None when nothing is left."""
+    """White space collapsed, invisible characters removed, mojibake repaired; None when
+    nothing is left."""
     if not text:
         return None
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return " ".join(text.split()) or None
+    return " ".join(repair_mojibake(text).split()) or None
 
 
 @cache
