@@ -79,16 +79,17 @@ def _segments(title: str) -> list[tuple[int, int]]:
 
 
 def names_site(segment: str, sites: list[str]) -> bool:
-    """A segment naming the site: equal to, or (3+ characters) part of or containing, a site name
-    or the first label of the site's host ("Golem.de" / "golem")."""
+    """A segment naming the site: equal to, the start of ("DW" / "DW.COM"), or (3+ characters)
+    part of or containing, a site name or the first label of the site's host ("Golem.de" /
+    "golem")."""
     key = compact(segment)
     if len(key) < 2:
         return False
     for site in sites:
         name = compact(site)
-        if name and (
-            key == name or (min(len(key), len(name)) >= 3 and (key in name or name in key))
-        ):
+        if not name:
+            continue
+        if name.startswith(key) or (min(len(key), len(name)) >= 3 and (key in name or name in key)):
             return True
     return False
 
