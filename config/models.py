@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from config.paths import RULES_DIR
+from config.paths import RULES_DIR, rule_languages_shipped
 
 
 def list_to_tuple(value: Any) -> Any:
@@ -69,7 +69,7 @@ class PipelineSettings(Section):
 
 
 def _known_rule_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
-    known = sorted(path.stem for path in RULES_DIR.glob("*.toml") if path.stem != "structure")
+    known = rule_languages_shipped()
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise ValueError(

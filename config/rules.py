@@ -142,6 +142,31 @@ class Structure(RuleTable):
     bylines: BylineStructure
 
 
+class JsonLdRules(RuleTable):
+    article_types: Strings
+    organization_types: Strings
+
+
+class TitleRules(RuleTable):
+    separators: Patterns
+    max_affixes: Count
+    max_chars: int = Field(ge=1)
+    max_affix_words: Count
+
+
+class AuthorRules(RuleTable):
+    max_name_words: int = Field(ge=1)
+    name_particles: Strings
+
+
+class MetadataRules(RuleTable):
+    """`metadata.toml`: the language-independent title, author and JSON-LD rules."""
+
+    jsonld: JsonLdRules
+    title: TitleRules
+    authors: AuthorRules
+
+
 @lru_cache(maxsize=32)
 def _check(path: Path, model: type[RuleTable], stamp: tuple[int, int]) -> None:
     try:
@@ -151,9 +176,12 @@ def _check(path: Path, model: type[RuleTable], stamp: tuple[int, int]) -> None:
 
 
 def check_rule_files(languages: tuple[str, ...], rules_dir: Path = RULES_DIR) -> None:
-    """A SettingsError for the first problem in `structure.toml` or a language file in use
-    (each file is checked once per change)."""
-    files = [(rules_dir / "structure.toml", Structure)]
+    """A SettingsError for the first problem in `structure.toml`, `metadata.toml` or a
+    language file in use (each file is checked once per change)."""
+    files = [
+        (rules_dir / "structure.toml", Structure),
+        (rules_dir / "metadata.toml", MetadataRules),
+    ]
     files += [(rules_dir / f"{code}.toml", LanguageRules) for code in languages]
     for path, model in files:
         try:
