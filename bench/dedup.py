@@ -39,8 +39,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from corpus.dedup import DedupConfig, build_deduplicator  # noqa: E402
-from corpus.lsh import BandIndex, band_params  # noqa: E402
-from corpus.minhash import MinHasher, Signature  # noqa: E402
+from corpus.lsh import BandIndex  # noqa: E402
+from corpus.lsh_params import band_params  # noqa: E402
+from corpus.minhash import MinHasher, MinHashSignature  # noqa: E402
 from corpus.store import open_store  # noqa: E402
 from extractors import Article, Extracted  # noqa: E402
 from newscorpus.settings import Settings, load_settings  # noqa: E402
@@ -462,7 +463,7 @@ def index_memory(count: int, settings: Settings) -> dict:
     lsh = MinHashLSH(num_perm=config.num_perm, params=(bands, rows))
     hasher = MinHasher(config.num_perm, config.seed)
     for key, row in enumerate(signatures):
-        lsh.insert(key, hasher.lean(Signature(row, 1)), check_duplication=False)
+        lsh.insert(key, hasher.lean(MinHashSignature(row, 1)), check_duplication=False)
     datasketch_mb = current_rss_mb() - before
     return {
         "signatures": count,
@@ -478,8 +479,7 @@ def rebuild(count: int, settings: Settings) -> dict:
     from sqlalchemy import insert
 
     from corpus.models import Article as ArticleRow
-    from corpus.models import ArticleVersion, Source
-    from corpus.models import Signature as SignatureRow
+    from corpus.models import ArticleVersion, Source, StoredSignature
 
     config = DedupConfig(**settings.section("dedup"))
     hasher = MinHasher(config.num_perm, config.seed)
@@ -508,7 +508,7 @@ def rebuild(count: int, settings: Settings) -> dict:
                 )  # fmt: skip
                 values = rng.integers(0, 2**32, size=(len(ids), config.num_perm), dtype=np.uint32)
                 connection.execute(
-                    insert(SignatureRow),
+                    insert(StoredSignature),
                     [
                         {"article_version_id": i, "scheme": hasher.scheme, "seed": hasher.seed,
                          "num_perm": hasher.num_perm, "hashvalues": row.tobytes(), "shingles": 300}

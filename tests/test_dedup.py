@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from corpus.dedup import ExactDeduplicator, NearDuplicateDeduplicator, build_deduplicator
-from corpus.models import ArticleVersion, Signature
+from corpus.models import ArticleVersion, StoredSignature
 from corpus.store import CorpusStore, open_store
 from extractors import Article, Extracted, ExtractionConfig, extract_many, iter_documents
 from newscorpus.cli import main
@@ -102,7 +102,7 @@ def test_seeds_stay_five_clusters_and_copies_join(db_url, seeds):
     assert cluster_count(store) == 6
     with store.sessions() as session:
         versions = session.scalars(select(func.count()).select_from(ArticleVersion)).one()
-        signatures = session.scalars(select(func.count()).select_from(Signature)).one()
+        signatures = session.scalars(select(func.count()).select_from(StoredSignature)).one()
     assert versions == signatures == 8  # nothing dropped, every version signed
 
 
@@ -166,12 +166,12 @@ def test_versions_stored_before_near_dedup_are_signed_on_start(db_url, seeds):
     exact_only = open_store(db_url, deduplicator=ExactDeduplicator())
     originals = save(exact_only, seed_items(seeds))
     with exact_only.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Signature)) == 0
+        assert session.scalar(select(func.count()).select_from(StoredSignature)) == 0
     store = open_store(db_url)
     copy = save(store, [item("copy.txt", syndicated(seed_items(seeds)[0].article.text))])[0]
     assert copy.duplicate_of == originals[0].article_id
     with store.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Signature)) == 6
+        assert session.scalar(select(func.count()).select_from(StoredSignature)) == 6
 
 
 def test_signatures_of_other_settings_are_never_mixed(db_url, seeds):
@@ -181,8 +181,8 @@ def test_signatures_of_other_settings_are_never_mixed(db_url, seeds):
     assert copy.duplicate_of == originals[1].article_id
     with other.sessions() as session:
         kinds = session.execute(
-            select(Signature.num_perm, Signature.seed, func.count()).group_by(
-                Signature.num_perm, Signature.seed
+            select(StoredSignature.num_perm, StoredSignature.seed, func.count()).group_by(
+                StoredSignature.num_perm, StoredSignature.seed
             )
         ).all()
     assert sorted(kinds) == [(64, 7, 6), (128, 1, 5)]

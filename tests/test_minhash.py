@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
 
-from corpus.lsh import BandIndex, band_params
+from corpus.lsh import BandIndex
+from corpus.lsh_params import band_params
 from corpus.minhash import (
     MinHasher,
+    MinHashSignature,
     Shingler,
-    Signature,
     estimate_containment,
     estimate_jaccard,
     shingle_hash32,
@@ -114,14 +115,14 @@ def test_band_index_finds_what_datasketch_lsh_finds():
     trimmed = hasher.sign(SEED_TEXTS[1][: len(SEED_TEXTS[1]) // 2]).hashvalues
     reference = MinHashLSH(num_perm=128, params=(bands, rows))
     for key, row in enumerate(signatures):
-        reference.insert(key, hasher.lean(Signature(row, 1)))
+        reference.insert(key, hasher.lean(MinHashSignature(row, 1)))
     for merge_every in (1 << 20, bands):  # dict only, and merged into the sorted arrays
         index = BandIndex(bands, rows, merge_every=merge_every)
         index.add(np.arange(3), signatures[:3], watermark=3)
         index.add(np.arange(3, 5), signatures[3:], watermark=5)
         assert len(index) == 5 and index.watermark == 5
         for row in [*signatures, trimmed]:
-            expected = set(reference.query(hasher.lean(Signature(row, 1))))
+            expected = set(reference.query(hasher.lean(MinHashSignature(row, 1))))
             assert index.query(row) == expected
         assert index.query(trimmed) == {1}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.dedup import DedupConfig
+from corpus.dedup_config import DedupConfig
 from extractors import ExtractionConfig
 from fetching.config import FetchConfig
 from newscorpus.settings import SettingsError, build_section, load_settings
