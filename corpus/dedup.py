@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session
 
 from corpus import clustering
@@ -52,6 +52,9 @@ _RECLUSTER_CHUNK = 500
 class Deduplicator(Protocol):
     """What the corpus store needs from a deduplicator."""
 
+    def open(self, bind: Engine | Connection) -> None:
+        """Once per process, when the store opens: bring stored clusters up to date."""
+
     def prepare(self, session: Session) -> None:
         """Called once per stored batch, before its first version."""
 
@@ -62,10 +65,12 @@ class Deduplicator(Protocol):
 def latest_with_hash(
     session: Session, content_hash: str, exclude_article: str
 ) -> ArticleVersion | None:
-    """The earliest stored article whose latest version has this content hash."""
+    """The earliest stored article whose latest version has this content hash and a cluster
+    (while re-clustering, versions not reached yet have none)."""
     query = (
         select_latest(ArticleVersion)
         .where(ArticleVersion.content_hash == content_hash)
+        .where(ArticleVersion.cluster_id.is_not(None))
         .where(ArticleVersion.article_id != exclude_article)
         .order_by(ArticleVersion.created_at, ArticleVersion.id)
         .limit(1)
@@ -134,15 +139,19 @@ class ExactDeduplicator:
     """Clusters versions with identical normalised text (same `content_hash`)."""
 
     def __init__(self) -> None:
-        self._checked = False
+        self._opened = False
 
-    def prepare(self, session: Session) -> None:
-        """Once per process: re-cluster a store clustered by older rules."""
-        if not self._checked:
-            with Session(session.get_bind()) as own, own.begin():
+    def open(self, bind: Engine | Connection) -> None:
+        """Re-cluster a store clustered by older rules (once per process)."""
+        if not self._opened:
+            with Session(bind) as own, own.begin():
                 take_writer_turn(own)
                 recluster_if_outdated(own, assign_exact)
-            self._checked = True
+            self._opened = True
+
+    def prepare(self, session: Session) -> None:
+        """Called once per stored batch: opens the store for deduplication if not done yet."""
+        self.open(session.get_bind())
 
     def assign(self, session: Session, version: ArticleVersion) -> None:
         """Set the cluster fields of a flushed `version` (exact duplicates only)."""
@@ -166,26 +175,30 @@ class NearDuplicateDeduplicator:
         self.signatures = SignatureStore(hasher)
         self.sites = SiteCounts(hasher.scheme)
         self.bands, self.rows = index.bands, index.rows
-        self._backfilled = self._current = False
+        self._opened = self._current = False
         self._staged_ids: list[int] = []
         self._staged_bands: list[np.ndarray] = []
 
     # Index upkeep ----------------------------------------------------------------------------
 
-    def prepare(self, session: Session) -> None:
+    def open(self, bind: Engine | Connection) -> None:
         """Sign stored versions that have no signature of this kind, count site shingles,
         re-cluster a store clustered by older rules and check that the index belongs to this
-        database (once per process, in an own transaction); then start a batch: take this
-        database's writer turn (so concurrent batches never miss each other) and let the
-        batch's first version bring the index up to date."""
-        if not self._backfilled:
-            with Session(session.get_bind()) as own, own.begin():
+        database (once per process, in an own transaction)."""
+        if not self._opened:
+            with Session(bind) as own, own.begin():
                 take_writer_turn(own)
                 self.signatures.backfill(own)
                 self._count_sites_once(own)
                 recluster_if_outdated(own, self._recluster_step())
                 self._forget_foreign_index(own)
-            self._backfilled = True
+            self._opened = True
+
+    def prepare(self, session: Session) -> None:
+        """Start a batch (opening the store for deduplication if not done yet): take this
+        database's writer turn (so concurrent batches never miss each other) and let the
+        batch's first version bring the index up to date."""
+        self.open(session.get_bind())
         take_writer_turn(session)
         self._current = False
         self._staged_ids.clear()
@@ -271,8 +284,46 @@ class NearDuplicateDeduplicator:
         self._count_site(session, version, shingles)
         if not assign_exact(session, version):
             self._assign_near(session, version, signature, self._candidate_ids(signature))
+        self._recheck_new_site(session, site_of(version.url))
         self._staged_ids.append(version.id)
         self._staged_bands.append(self._bands(signature.hashvalues))
+
+    def _recheck_new_site(self, session: Session, site: str | None) -> None:
+        """A site's furniture is learnt from its other pages: pairs of its first
+        `site_furniture_min_pages + 1` pages were compared without it. When the site reaches
+        the page that makes it known, each of those pages that is a duplicate is verified
+        again against its cluster's members, and leaves the cluster when none matches now."""
+        known_from = self.config.site_furniture_min_pages + 2
+        if site is None or self.sites.pages(session, site) != known_from:
+            return
+        session.flush()
+        members = session.scalars(
+            select_latest(ArticleVersion).where(
+                ArticleVersion.duplicate_of.is_not(None),
+                ArticleVersion.url.contains(site, autoescape=True),
+            )
+        ).all()
+        for member in members:
+            if site_of(member.url) != site:
+                continue
+            row = session.scalars(
+                select(StoredSignature).where(
+                    StoredSignature.article_version_id == member.id, self.signatures.kind()
+                )
+            ).first()
+            others = session.scalars(
+                select_latest(ArticleVersion.id).where(
+                    ArticleVersion.cluster_id == member.cluster_id
+                )
+            ).all()
+            candidates = self.signatures.candidates(session, others, member.article_id)
+            if row is None or not candidates:
+                continue
+            signature = MinHashSignature.from_bytes(row.hashvalues, row.shingles)
+            furniture = self.furniture(session, member.url, signature, candidates)
+            scores, _ = self.verify(signature, candidates, furniture)
+            if not (scores > 0.0).any():
+                clustering.start_cluster(member)
 
     def _bands(self, hashvalues: np.ndarray) -> np.ndarray:
         return band_hashes(hashvalues[None, :], self.bands, self.rows)[0]

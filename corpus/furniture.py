@@ -95,7 +95,7 @@ class SiteCounts:
                         SiteShingle.scheme == self.scheme,
                         SiteShingle.shingle.in_(chunk),
                     )
-                ).tuples()
+                ).all()
             )
         lookup = np.array([found.get(h, 0) for h in wanted.tolist()], dtype=np.int64)
         return lookup[np.searchsorted(wanted, shingles)]

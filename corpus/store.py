@@ -298,4 +298,5 @@ def open_store(
     upgrade(engine)
     if deduplicator is None:
         deduplicator = build_deduplicator(settings or load_settings(), url)
+    deduplicator.open(engine)
     return CorpusStore(engine, deduplicator)

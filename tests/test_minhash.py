@@ -140,3 +140,31 @@ def test_band_index_bulk_adds_and_clear():
     assert index.query(seeds[2]) == {1502}
     index.clear()
     assert len(index) == 0 and index.watermark == 0 and index.query(seeds[2]) == set()
+
+
+@pytest.mark.parametrize(
+    ("threshold", "num_perm", "false_negative_weight", "expected"),
+    [(0.2, 128, 0.7, (44, 2)), (0.5, 128, 0.5, (25, 5)), (0.2, 64, 0.7, (32, 2)),
+     (0.8, 256, 0.5, (17, 15))],
+)  # fmt: skip
+def test_band_params_pin_datasketchs_private_optimiser(
+    threshold, num_perm, false_negative_weight, expected
+):
+    """`band_params` wraps the private `datasketch.lsh._optimal_param`: a datasketch upgrade
+    that moves or changes it fails here (and changes every stored Redis index's layout)."""
+    assert band_params(threshold, num_perm, false_negative_weight) == expected
+
+
+def test_minimal_shingles_undo_the_permutations():
+    """Each signature position leads back to the shingle that produced its minimum."""
+    hasher = MinHasher(num_perm=64, seed=3)
+    text = (EXAMPLES / sorted(p.name for p in EXAMPLES.iterdir())[0]).read_text()
+    shingles = hasher.distinct_shingle_hashes(text)
+    signature = hasher.sign(text)
+    recovered = hasher.minimal_shingles(signature.hashvalues)
+    assert np.isin(recovered, shingles).all()
+    for position in (0, 17, 63):  # the minimum really is that shingle's permuted value
+        single = hasher.sign_hashes(recovered[[position]])
+        assert single[position] == signature.hashvalues[position]
+    rows = hasher.minimal_shingles(np.stack([signature.hashvalues, signature.hashvalues]))
+    assert rows.shape == (2, 64) and (rows == recovered).all()
