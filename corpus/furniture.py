@@ -15,16 +15,17 @@ other's furniture.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from corpus.models import SitePages, SiteShingle
 
-_CHUNK = 1000  # rows per upsert / values per IN list
+_CHUNK = 1000  # values per IN list
 
 
 def site_of(url: str | None) -> str | None:
@@ -36,9 +37,13 @@ def site_of(url: str | None) -> str | None:
     return host[:255] or None
 
 
-def _insert(session: Session, table: type[SiteShingle] | type[SitePages]):  # noqa: ANN202
+def _upsert(session: Session, table: Table, keys: list[str]) -> Any:
+    """INSERT .. ON CONFLICT (keys) DO UPDATE articles = articles + the inserted value."""
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_update(
+        index_elements=keys, set_={"articles": table.c.articles + insert.excluded.articles}
+    )
 
 
 class SiteCounts:
@@ -49,27 +54,19 @@ class SiteCounts:
 
     def add(self, session: Session, site: str, shingles: np.ndarray, delta: int) -> None:
         """Count one article of `site` holding `shingles` (delta +1) or no longer holding them
-        (delta -1, when its latest version is replaced)."""
-        values = [
-            {"site": site, "scheme": self.scheme, "shingle": int(h), "articles": delta}
+        (delta -1, when its latest version is replaced): one executemany upsert."""
+        rows = [
+            {"site": site, "scheme": self.scheme, "shingle": h, "articles": delta}
             for h in np.unique(shingles).tolist()
         ]
-        for start in range(0, len(values), _CHUNK):
-            insert = _insert(session, SiteShingle).values(values[start : start + _CHUNK])
-            session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["site", "scheme", "shingle"],
-                    set_={"articles": SiteShingle.articles + insert.excluded.articles},
-                )
-            )
+        if rows:
+            statement = _upsert(session, SiteShingle.__table__, ["site", "scheme", "shingle"])
+            session.connection().execute(statement, rows)
 
     def add_page(self, session: Session, site: str, delta: int) -> None:
-        insert = _insert(session, SitePages).values(site=site, scheme=self.scheme, articles=delta)
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["site", "scheme"],
-                set_={"articles": SitePages.articles + insert.excluded.articles},
-            )
+        statement = _upsert(session, SitePages.__table__, ["site", "scheme"])
+        session.connection().execute(
+            statement, [{"site": site, "scheme": self.scheme, "articles": delta}]
         )
 
     def pages(self, session: Session, site: str) -> int:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from corpus.latest import select_latest
@@ -38,7 +37,8 @@ class SignatureStore:
     def __init__(self, hasher: MinHasher) -> None:
         self.hasher = hasher
 
-    def kind(self) -> Any:
+    def kind(self) -> ColumnElement[bool]:
+        """Rows of this hasher's scheme, seed and num_perm."""
         return and_(
             StoredSignature.scheme == self.hasher.scheme,
             StoredSignature.seed == self.hasher.seed,
