@@ -310,7 +310,6 @@ FUNDUS_CANDIDATES = [
     base / "shared" / "bench" / "fundus-publishers" for base in (REPO.parent, REPO.parent.parent)
 ]
 DEFAULT_FUNDUS = next((path for path in FUNDUS_CANDIDATES if path.exists()), FUNDUS_CANDIDATES[0])
-_FURNITURE_WORDS = 400  # at most this many words of a publisher's page furniture per side
 
 
 def _furniture_lines(tree, tags: tuple[str, ...]) -> list[str]:
@@ -324,7 +323,7 @@ def _furniture_lines(tree, tags: tuple[str, ...]) -> list[str]:
     return lines
 
 
-def _capped(lines: list[str], words: int = _FURNITURE_WORDS) -> str:
+def _capped(lines: list[str], words: int) -> str:
     kept, total = [], 0
     for line in lines:
         if total >= words:
@@ -334,9 +333,10 @@ def _capped(lines: list[str], words: int = _FURNITURE_WORDS) -> str:
     return "\n".join(kept)
 
 
-def publisher_furniture(folder: Path, truth: dict) -> dict[str, tuple[str, str]]:
+def publisher_furniture(folder: Path, truth: dict, words: int) -> dict[str, tuple[str, str]]:
     """Per publisher: the text of its pages' header/nav (top) and footer/aside (bottom)
-    elements, plus "More from" headlines of its pages: real furniture of that site."""
+    elements, plus "More from" headlines of its pages: real furniture of that site, at most
+    `words` words per side."""
     import gzip
 
     import lxml.html
@@ -354,7 +354,7 @@ def publisher_furniture(folder: Path, truth: dict) -> dict[str, tuple[str, str]]
         bottom[publisher] += _furniture_lines(tree, ("footer", "aside"))
         bottom[publisher].append(f"More from this site: {record.get('title') or ''}")
     return {
-        publisher: (_capped(top[publisher]), _capped(bottom[publisher]))
+        publisher: (_capped(top[publisher], words), _capped(bottom[publisher], words))
         for publisher in set(top) | set(bottom)
     }
 
@@ -372,23 +372,25 @@ def _later(published: str | None, rng: random.Random) -> str | None:
     return (stamp + timedelta(hours=rng.randint(1, 30))).isoformat()
 
 
-def syndication_set(folder: Path) -> list[dict]:
+def syndication_set(folder: Path, furniture_words: int) -> list[dict]:
     """Real article bodies of fundus-publishers, each on its own site with that publisher's real
     furniture; a third of them syndicated to one or two other publishers' sites (with their
     furniture, trimmed or with a note, published hours later or undated). Shuffled: a copy is
     often stored before its original."""
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
-    furniture = publisher_furniture(folder, truth)
+    furniture = publisher_furniture(folder, truth, furniture_words)
     rng = random.Random(RANDOM_SEED)
     publishers = sorted(furniture)
     hosts = {
         ident.rsplit("_", 3)[0]: record["url"].split("/")[2] for ident, record in truth.items()
     }
     docs: list[dict] = []
+    urls: set[str] = set()
     for ident, record in sorted(truth.items()):
         body = record.get("articleBody") or ""
-        if len(body.split()) < 80:
+        if len(body.split()) < 80 or record["url"] in urls:  # one page per URL: one article
             continue
+        urls.add(record["url"])
         publisher = ident.rsplit("_", 3)[0]
         head, foot = furniture.get(publisher, ("", ""))
         docs.append({
@@ -416,9 +418,11 @@ def syndication_set(folder: Path) -> list[dict]:
     return docs
 
 
-def syndication(folder: Path, settings: Settings, batch_size: int = 32) -> dict:
+def syndication(
+    folder: Path, settings: Settings, furniture_words: int, batch_size: int = 32
+) -> dict:
     """Store the syndication set; pairwise P/R/F1 and how often the original is canonical."""
-    docs = syndication_set(folder)
+    docs = syndication_set(folder, furniture_words)
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{tmp}/bench.db", settings=settings)
         run = store.start_run("bench", {})
@@ -731,6 +735,9 @@ def main() -> int:
         "--syndication", action="store_true", help="real pages syndicated across real sites"
     )
     parser.add_argument("--fundus", type=Path, default=DEFAULT_FUNDUS)
+    parser.add_argument(
+        "--furniture-words", type=int, default=150, help="publisher furniture per side (words)"
+    )
     args = parser.parse_args()
     settings = load_settings(args.config)
     build_deduplicator(settings, "sqlite://")  # fail early on bad settings
@@ -754,8 +761,13 @@ def main() -> int:
         )
         result = {
             "syndication": {
-                "furniture ignored (before)": syndication(args.fundus, without),
-                "furniture left out (after)": syndication(args.fundus, settings),
+                "furniture_words_per_side": args.furniture_words,
+                "furniture ignored (before)": syndication(
+                    args.fundus, without, args.furniture_words
+                ),
+                "furniture left out (after)": syndication(
+                    args.fundus, settings, args.furniture_words
+                ),
             }
         }
         print(json.dumps(result, indent=2))

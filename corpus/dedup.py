@@ -16,6 +16,7 @@ deduplicator prepares a batch on it (`CLUSTERING_RULES` in table `dedup_state`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from corpus import clustering
 from corpus.dedup_config import DedupConfig
-from corpus.furniture import SiteCounts, furniture_positions, site_of
+from corpus.furniture import SiteCounts, furniture_positions, site_of, without_furniture
 from corpus.latest import select_latest
 from corpus.lsh import BandIndex, CandidateIndex, RedisIndex, band_hashes
 from corpus.lsh_params import band_params
@@ -133,6 +134,17 @@ def recluster_if_outdated(session: Session, assign_in_order: ReclusterStep) -> b
 
 class ReclusterStep(Protocol):
     def __call__(self, session: Session, version: ArticleVersion) -> None: ...
+
+
+@dataclass
+class Content:
+    """Exact Jaccard similarity and shingle counts, without site furniture, of the pairs of a
+    new text with the candidates in `rows`."""
+
+    rows: np.ndarray
+    jaccard: np.ndarray
+    own: np.ndarray
+    sizes: np.ndarray
 
 
 class ExactDeduplicator:
@@ -267,7 +279,9 @@ class NearDuplicateDeduplicator:
             ).one()
             signature = MinHashSignature.from_bytes(row.hashvalues, row.shingles)
             if not assign_exact(session, version):
-                self._assign_near(session, version, signature, index.query(signature.hashvalues))
+                shingles = self.hasher.distinct_shingle_hashes(version.text)
+                found = index.query(signature.hashvalues)
+                self._assign_near(session, version, signature, shingles, found)
             index.add(np.array([version.id]), signature.hashvalues[None, :], 0)
 
         return step
@@ -283,7 +297,8 @@ class NearDuplicateDeduplicator:
         session.add(self.signatures.row(version.id, signature))
         self._count_site(session, version, shingles)
         if not assign_exact(session, version):
-            self._assign_near(session, version, signature, self._candidate_ids(signature))
+            found = self._candidate_ids(signature)
+            self._assign_near(session, version, signature, shingles, found)
         self._recheck_new_site(session, site_of(version.url))
         self._staged_ids.append(version.id)
         self._staged_bands.append(self._bands(signature.hashvalues))
@@ -321,7 +336,9 @@ class NearDuplicateDeduplicator:
                 continue
             signature = MinHashSignature.from_bytes(row.hashvalues, row.shingles)
             furniture = self.furniture(session, member.url, signature, candidates)
-            scores, _ = self.verify(signature, candidates, furniture)
+            shingles = self.hasher.distinct_shingle_hashes(member.text)
+            content = self.content(session, member.url, shingles, candidates, furniture)
+            scores, _ = self.verify(signature, candidates, content)
             if not (scores > 0.0).any():
                 clustering.start_cluster(member)
 
@@ -341,6 +358,7 @@ class NearDuplicateDeduplicator:
         session: Session,
         version: ArticleVersion,
         signature: MinHashSignature,
+        shingles: np.ndarray,
         candidate_ids: set[int],
     ) -> None:
         """Join the cluster of the best verified candidate. When the version is strong evidence
@@ -352,7 +370,12 @@ class NearDuplicateDeduplicator:
         if not candidates:
             return
         furniture = self.furniture(session, version.url, signature, candidates)
-        scores, strong = self.verify(signature, candidates, furniture)
+        scores, strong = self.verify(
+            signature,
+            candidates,
+            self.content(session, version.url, shingles, candidates, furniture),
+            self.unknown_site_pairs(session, version.url, candidates),
+        )
         chosen = strong if strong.any() else scores > 0.0
         if not chosen.any():
             return
@@ -395,11 +418,57 @@ class NearDuplicateDeduplicator:
             self.config.site_furniture_min_pages,
         )
 
+    def content(
+        self,
+        session: Session,
+        url: str | None,
+        shingles: np.ndarray,
+        candidates: Sequence[Candidate],
+        furniture: np.ndarray,
+    ) -> Content | None:
+        """For candidates whose pair shows site furniture in its signatures: the two texts'
+        shingles without the furniture of either site, compared exactly (the texts are read
+        again; furniture can leave too few signature positions for an estimate)."""
+        rows = np.flatnonzero(furniture.any(axis=1))
+        if not len(rows):
+            return None
+        wanted = [candidates[i].version_id for i in rows.tolist()]
+        texts = dict(
+            session.execute(
+                select(ArticleVersion.id, ArticleVersion.text).where(ArticleVersion.id.in_(wanted))
+            ).all()
+        )
+        jaccard, own, sizes = (np.zeros(len(rows)) for _ in range(3))
+        for n, index in enumerate(rows.tolist()):
+            candidate = candidates[index]
+            theirs = self.hasher.distinct_shingle_hashes(texts[candidate.version_id])
+            mine, theirs = without_furniture(
+                self.sites, session, (site_of(url), shingles), (site_of(candidate.url), theirs),
+                self.config.site_furniture_share, self.config.site_furniture_min_pages,
+            )  # fmt: skip
+            shared = len(np.intersect1d(mine, theirs, assume_unique=True))
+            union = len(mine) + len(theirs) - shared
+            jaccard[n] = shared / union if union else 0.0
+            own[n], sizes[n] = len(mine), len(theirs)
+        return Content(rows, jaccard, own, sizes)
+
+    def unknown_site_pairs(
+        self, session: Session, url: str | None, candidates: Sequence[Candidate]
+    ) -> np.ndarray:
+        """Which candidates are of the new page's own site while that site has too few other
+        pages for its furniture to be known."""
+        site = site_of(url)
+        same = np.array([site is not None and site_of(c.url) == site for c in candidates])
+        if not same.any():
+            return same
+        return same & (self.sites.pages(session, site) - 2 < self.config.site_furniture_min_pages)
+
     def verify(
         self,
         signature: MinHashSignature,
         candidates: Sequence[Candidate],
-        furniture: np.ndarray | None = None,
+        content: Content | None = None,
+        jaccard_only: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per candidate: a score (the estimated Jaccard similarity if it reaches its
         threshold, else the estimated containment of the smaller text in the larger if that
@@ -407,54 +476,30 @@ class NearDuplicateDeduplicator:
         text contains the candidate and the candidate is at least `merge_size_ratio` of its
         size (a long text quoting a short one is not strong evidence of one story).
 
-        Positions marked in `furniture` are left out: the estimates are then those of the two
-        texts without their sites' furniture (see `content_estimates`)."""
+        For the candidates in `content` (pairs where site furniture was found) the exact
+        Jaccard similarity and sizes of the two texts without that furniture are used instead
+        of the signature estimates. Candidates marked in `jaccard_only` (pages of one site whose
+        furniture is not known yet) match on Jaccard similarity only: one page contained in
+        another of its site is what shared furniture looks like."""
         config = self.config
         others = np.array([c.hashvalues for c in candidates])
         jaccard = estimate_jaccard(signature.hashvalues, others)
         sizes = np.array([c.shingles for c in candidates], dtype=np.float64)
         own = np.full_like(sizes, signature.shingles)
-        if furniture is not None and (rows := furniture.any(axis=1)).any():
-            jaccard[rows], own[rows], sizes[rows] = content_estimates(
-                signature.hashvalues, others[rows], own[rows], sizes[rows], furniture[rows],
-                config.min_content_positions,
-            )  # fmt: skip
+        if content is not None:
+            rows = content.rows
+            jaccard[rows], own[rows], sizes[rows] = content.jaccard, content.own, content.sizes
         inner, outer = np.minimum(own, sizes), np.maximum(own, sizes)
         containment = estimate_containment(jaccard, inner, outer)
         containment[inner < config.min_containment_shingles] = 0.0
+        if jaccard_only is not None:
+            containment[jaccard_only] = 0.0
         jaccard_ok = (jaccard >= config.jaccard_threshold) & (inner >= config.min_shingles)
         contained = containment >= config.containment_threshold
         scores = np.where(jaccard_ok | contained, np.maximum(jaccard, containment), 0.0)
         contains = contained & (own >= sizes) & (sizes >= config.merge_size_ratio * own)
         strong = jaccard_ok | contains
         return scores, strong
-
-
-def content_estimates(
-    own: np.ndarray,
-    others: np.ndarray,
-    own_sizes: np.ndarray,
-    sizes: np.ndarray,
-    furniture: np.ndarray,
-    min_positions: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Jaccard similarity and shingle counts of each pair without furniture. A position's
-    minimum over the pair's union is a uniform draw from the union, so positions whose shingle
-    is not furniture are uniform draws from the union without furniture: the share of them
-    held by both estimates the content Jaccard, the share held by one page its content size
-    (relative to the union). Pairs with fewer than `min_positions` such positions are mostly
-    furniture: Jaccard 0."""
-    union = np.minimum(own, others)
-    content = ~furniture
-    kept = content.sum(axis=1)
-    matches = ((own == others) & content).sum(axis=1)
-    jaccard = np.where(kept >= min_positions, matches / np.maximum(kept, 1), 0.0)
-    full = estimate_jaccard(own, others)
-    union_size = (own_sizes + sizes) / (1.0 + full)
-    positions = own.shape[0]
-    own_content = union_size * ((own == union) & content).sum(axis=1) / positions
-    other_content = union_size * ((others == union) & content).sum(axis=1) / positions
-    return jaccard, own_content, other_content
 
 
 def build_deduplicator(settings: Settings, database_url: str) -> Deduplicator:

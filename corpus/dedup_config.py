@@ -25,7 +25,6 @@ class DedupConfig:
     merge_size_ratio: float = 0.5
     site_furniture_share: float = 0.1
     site_furniture_min_pages: int = 1
-    min_content_positions: int = 16
     index: str = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "newscorpus"
@@ -48,5 +47,3 @@ class DedupConfig:
             raise SettingsError("[dedup] num_perm must be >= 16 and shingle sizes >= 1")
         if self.site_furniture_min_pages < 1:
             raise SettingsError("[dedup] site_furniture_min_pages must be >= 1")
-        if not 1 <= self.min_content_positions <= self.num_perm:
-            raise SettingsError("[dedup] min_content_positions must be in [1, num_perm]")

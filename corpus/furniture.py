@@ -140,3 +140,27 @@ def furniture_positions(
         limit = np.maximum(min_pages, share * other_pages[eligible])[:, None]
         furniture[eligible] |= held >= limit
     return furniture
+
+
+def without_furniture(
+    counts: SiteCounts,
+    session: Session,
+    own: tuple[str | None, np.ndarray],
+    candidate: tuple[str | None, np.ndarray],
+    share: float,
+    min_pages: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct shingle hashes of a pair of pages (site, hashes) without the shingles that
+    are furniture of either page's site."""
+    union = np.union1d(own[1], candidate[1])
+    furniture = furniture_positions(
+        counts, session, own[0], [candidate[0]], union[None, :],
+        np.isin(union, own[1])[None, :].astype(np.int64),
+        np.isin(union, candidate[1])[None, :].astype(np.int64),
+        share, min_pages,
+    )[0]  # fmt: skip
+    left_out = union[furniture]
+    return (
+        np.setdiff1d(own[1], left_out, assume_unique=True),
+        np.setdiff1d(candidate[1], left_out, assume_unique=True),
+    )
