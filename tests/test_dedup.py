@@ -586,3 +586,30 @@ def test_an_existing_corpus_is_reclustered_when_opened(db_url, seeds):
 @pytest.mark.services
 def test_an_existing_corpus_is_reclustered_on_postgresql(postgres_url, seeds):
     _existing_corpus_is_reclustered(postgres_url, seeds)
+
+
+def test_a_sites_first_pages_are_separated_once_its_furniture_is_known(db_url, seeds):
+    """Two short stories inside much furniture: with no third page of the site the furniture
+    cannot be told from a shared story, and they join; the third page makes it known, and the
+    second page leaves the first one's cluster."""
+    store = open_store(db_url)
+    furniture = site_furniture()
+    stories = [" ".join(i.article.text.split()[:150]) for i in seed_items(seeds)][:3]
+    first, second = (
+        save(store, [page("daily.example", f"s{n}", f"{stories[n]}\n{furniture}")])[0]
+        for n in range(2)
+    )
+    assert second.duplicate_of == first.article_id
+    third = save(store, [page("daily.example", "s2", f"{stories[2]}\n{furniture}")])[0]
+    assert third.duplicate_of is None
+    with store.sessions() as session:
+        rows = session.execute(
+            select(ArticleVersion.cluster_id, ArticleVersion.duplicate_of).order_by(
+                ArticleVersion.id
+            )
+        ).all()
+    assert rows == [
+        (first.article_id, None),
+        (second.article_id, None),
+        (third.article_id, None),
+    ]
