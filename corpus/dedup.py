@@ -9,8 +9,7 @@ contains it), leaving out shingles that are furniture of either page's site
 (`corpus.furniture`). Cluster policy (canonical member, merges) is `corpus.clustering`. Nothing
 is ever deleted: duplicates are marked, not dropped.
 
-A store clustered by older rules is re-clustered, in ingestion order, the first time a
-deduplicator prepares a batch on it (`CLUSTERING_RULES` in table `dedup_state`).
+A store clustered by older rules is re-clustered when it is opened (`corpus.recluster`).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from corpus import clustering
@@ -36,18 +35,14 @@ from corpus.minhash import (
     estimate_containment,
     estimate_jaccard,
 )
-from corpus.models import ArticleVersion, DedupState, StoredSignature
+from corpus.models import ArticleVersion, StoredSignature
+from corpus.recluster import ReclusterStep, recluster_if_outdated, record_state, stored_state
 from corpus.redis_keys import redis_basename
 from corpus.signatures import Candidate, SignatureStore
 from corpus.writer_lock import take_writer_turn
 from newscorpus.settings import Settings, build_section
 
 __all__ = ["DedupConfig", "Deduplicator", "ExactDeduplicator", "NearDuplicateDeduplicator"]
-
-# Version of the clustering rules; a store whose clusters were made by other rules is
-# re-clustered. 2: site furniture left out of verification, canonical = earliest published.
-CLUSTERING_RULES = "2"
-_RECLUSTER_CHUNK = 500
 
 
 class Deduplicator(Protocol):
@@ -87,53 +82,6 @@ def assign_exact(session: Session, version: ArticleVersion) -> bool:
         return False
     clustering.join_cluster(session, version, match.cluster_id or match.article_id, 1.0)
     return True
-
-
-def _state(session: Session, name: str) -> str | None:
-    return session.scalar(select(DedupState.value).where(DedupState.name == name))
-
-
-def _set_state(session: Session, name: str, value: str) -> None:
-    row = session.get(DedupState, name)
-    if row is None:
-        session.add(DedupState(name=name, value=value))
-    else:
-        row.value = value
-    session.flush()
-
-
-def recluster_if_outdated(session: Session, assign_in_order: ReclusterStep) -> bool:
-    """Re-cluster every article's latest version, in ingestion order, when the stored clusters
-    were made by other rules (a store created before them). Only cluster fields change."""
-    if _state(session, "clustering") == CLUSTERING_RULES:
-        return False
-    latest_ids = select_latest(ArticleVersion.id)
-    session.execute(
-        update(ArticleVersion)
-        .where(ArticleVersion.id.in_(latest_ids.scalar_subquery()))
-        .values(cluster_id=None, duplicate_of=None, similarity=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire_all()
-    ordered = [
-        row[0]
-        for row in session.execute(
-            latest_ids.order_by(ArticleVersion.created_at, ArticleVersion.id)
-        )
-    ]
-    for start in range(0, len(ordered), _RECLUSTER_CHUNK):
-        chunk = ordered[start : start + _RECLUSTER_CHUNK]
-        versions = session.scalars(select(ArticleVersion).where(ArticleVersion.id.in_(chunk)))
-        by_id = {version.id: version for version in versions}
-        for version_id in chunk:
-            assign_in_order(session, by_id[version_id])
-            session.flush()
-    _set_state(session, "clustering", CLUSTERING_RULES)
-    return True
-
-
-class ReclusterStep(Protocol):
-    def __call__(self, session: Session, version: ArticleVersion) -> None: ...
 
 
 @dataclass
@@ -233,7 +181,7 @@ class NearDuplicateDeduplicator:
     def _count_sites_once(self, session: Session) -> None:
         """Site shingle counts of every latest version, built once per shingling scheme."""
         name = f"site_counts:{self.hasher.scheme}"
-        if _state(session, name) == "1":
+        if stored_state(session, name) == "1":
             return
         self.sites.clear(session)
         last = 0
@@ -248,7 +196,7 @@ class NearDuplicateDeduplicator:
                     self.sites.add(session, site, self.hasher.distinct_shingle_hashes(text), 1)
                     self.sites.add_page(session, site, 1)
             last = rows[-1][0]
-        _set_state(session, name, "1")
+        record_state(session, name, "1")
 
     def _count_site(self, session: Session, version: ArticleVersion, shingles: np.ndarray) -> None:
         """`version` replaces its article's previous version in its site's shingle counts."""
