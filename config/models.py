@@ -188,6 +188,8 @@ class DedupSettings(Section):
     min_shingles: int = Field(10, ge=0)
     min_containment_shingles: int = Field(30, ge=0)
     merge_size_ratio: Share = 0.5
+    site_furniture_share: Share = 0.1
+    site_furniture_min_pages: int = Field(1, ge=1)
     index: Literal["memory", "redis"] = "memory"
     redis_url: Annotated[str, AfterValidator(_redis_url)] = "redis://127.0.0.1:6379/0"
     redis_prefix: NonEmpty = "newscorpus"

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -84,8 +85,9 @@ class ArticleVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Signature(Base):
-    """The MinHash signature of one article version, with what is needed to compare it: the
+class StoredSignature(Base):
+    """The stored MinHash signature of one article version (`corpus.minhash.MinHashSignature`
+    in memory), with what is needed to compare it: the
     scheme, seed and number of permutations that made it, and its distinct-shingle count."""
 
     __tablename__ = "signatures"
@@ -104,6 +106,38 @@ class Signature(Base):
     hashvalues: Mapped[bytes] = mapped_column(LargeBinary)
     shingles: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SiteShingle(Base):
+    """How many articles of one site (host) hold a shingle in their latest version: shingles
+    held by many of a site's pages are its furniture (menus, promos, footers)."""
+
+    __tablename__ = "site_shingles"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shingle: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer)
+
+
+class SitePages(Base):
+    """How many articles of one site the shingle counts of `site_shingles` cover."""
+
+    __tablename__ = "site_pages"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer)
+
+
+class DedupState(Base):
+    """What the stored clusters were computed with (e.g. `clustering` = the clustering rules'
+    version), so a store opened by newer code re-clusters by itself."""
+
+    __tablename__ = "dedup_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
 
 
 class Run(Base):

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings, load_settings
-from corpus.dedup import ExactDeduplicator, build_deduplicator
+from corpus.dedup import Deduplicator, ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
+from corpus.latest import select_latest
 from corpus.migrate import upgrade
 from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
@@ -80,10 +81,10 @@ def _source_kind(locator: str) -> str:
 class CorpusStore:
     """Versioned article storage with run bookkeeping."""
 
-    def __init__(self, engine: Engine, deduplicator: Any | None = None) -> None:
+    def __init__(self, engine: Engine, deduplicator: Deduplicator | None = None) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self.deduplicator = deduplicator or ExactDeduplicator()
+        self.deduplicator: Deduplicator = deduplicator or ExactDeduplicator()
 
     def close(self) -> None:
         """Release the database connections."""
@@ -258,14 +259,7 @@ class CorpusStore:
     ) -> Iterator[dict[str, Any]]:
         """The latest version of every article as export records, streamed in id order."""
         query = (
-            select(ArticleVersion, Source.locator)
-            .join(
-                Article,
-                and_(
-                    Article.id == ArticleVersion.article_id,
-                    Article.latest_version == ArticleVersion.version,
-                ),
-            )
+            select_latest(ArticleVersion, Source.locator)
             .join(Source, Source.id == ArticleVersion.source_id)
             .order_by(ArticleVersion.article_id)
         )
@@ -296,7 +290,7 @@ class CorpusStore:
 
 
 def open_store(
-    url: str, deduplicator: Any | None = None, settings: Settings | None = None
+    url: str, deduplicator: Deduplicator | None = None, settings: Settings | None = None
 ) -> CorpusStore:
     """A store on `url`, with the schema migrated to the latest revision; without an explicit
     `deduplicator`, the one the `[dedup]` settings describe (default: shipped settings)."""
@@ -304,4 +298,5 @@ def open_store(
     upgrade(engine)
     if deduplicator is None:
         deduplicator = build_deduplicator((settings or load_settings()).dedup, url)
+    deduplicator.open(engine)
     return CorpusStore(engine, deduplicator)
