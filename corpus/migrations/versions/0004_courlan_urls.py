@@ -97,20 +97,21 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 
 def _rekey_articles(bind: sa.Connection) -> dict[str, str]:
     """Give URL articles their new key and id, merging those that coincide; returns the
-    old id → new id of every article that moved."""
-    rows = bind.execute(sa.select(articles).where(articles.c.key.like("url:%"))).mappings()
-    groups: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        groups["url:" + _new_url(row["key"][4:])].append(row)
+    old id → new id of every article that moved. Only keys are held for the whole corpus."""
+    rows = bind.execute(
+        sa.select(articles.c.id, articles.c.key).where(articles.c.key.like("url:%"))
+    )
+    groups: dict[str, list[str]] = defaultdict(list)
+    for ident, key in rows:
+        groups["url:" + _new_url(key[4:])].append(ident)
     moved: dict[str, str] = {}
-    for key, members in groups.items():
+    for key, old_ids in groups.items():
         ident = article_id(key)
-        if [member["id"] for member in members] == [ident] and members[0]["key"] == key:
-            if members[0]["url"] != key[4:]:
-                bind.execute(articles.update().where(articles.c.id == ident).values(url=key[4:]))
+        if old_ids == [ident]:  # the key did not change
             continue
-        _merge(bind, key, ident, members)
-        moved.update({member["id"]: ident for member in members if member["id"] != ident})
+        members = bind.execute(sa.select(articles).where(articles.c.id.in_(old_ids))).mappings()
+        _merge(bind, key, ident, list(members))
+        moved.update({old: ident for old in old_ids if old != ident})
     return moved
 
 
