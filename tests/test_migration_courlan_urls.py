@@ -155,6 +155,9 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
         article = db.execute(select(Article).where(Article.id == merged)).one()
         assert (article.key, article.url, article.latest_version) == ("url:" + MERGED, MERGED, 5)
         assert article.created_at.replace(tzinfo=UTC) == T0
+        version_urls = db.execute(select(ArticleVersion.article_id, ArticleVersion.url)).all()
+        assert {url for ident, url in version_urls if ident == merged} == {MERGED}
+        assert (article_id("file:/corpus/a.txt"), None) in version_urls
         dots = db.execute(
             select(ArticleVersion.version).where(
                 ArticleVersion.article_id == article_id("url:" + DOTS)

@@ -5,9 +5,10 @@ segments and drops a host's trailing dot (corpus.identity.canonical_url). Every 
 article gets its new key and id; articles whose URLs now coincide become one article holding
 every version of each, renumbered 1..n in ingest order (version rows keep their row ids, so
 signatures stay attached). Cluster and duplicate references follow the new ids; a version
-left pointing at its own article becomes the canonical member (no self-duplicates).
-Fetch-state and feed-entry keys (canonical URLs too) are re-keyed so conditional GETs and
-seen entries carry over. Nothing but emptied article rows is removed.
+left pointing at its own article becomes the canonical member (no self-duplicates), and
+version URLs take the new canonical form. Fetch-state and feed-entry keys (canonical URLs
+too) are re-keyed so conditional GETs and seen entries carry over. Nothing but emptied
+article rows is removed.
 
 Revision ID: 0004_courlan_urls
 Revises: 0003
@@ -47,6 +48,7 @@ versions = sa.table(
     sa.column("id", sa.Integer),
     sa.column("article_id", sa.String),
     sa.column("version", sa.Integer),
+    sa.column("url", sa.String),
     sa.column("cluster_id", sa.String),
     sa.column("duplicate_of", sa.String),
     sa.column("similarity", sa.Float),
@@ -71,6 +73,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     moved = _rekey_articles(bind)
     _follow_references(bind, moved)
+    _recanonicalise_version_urls(bind)
     _rekey_fetch_state(bind)
     _rekey_feed_entries(bind)
 
@@ -184,6 +187,32 @@ def _follow_references(bind: sa.Connection, moved: dict[str, str]) -> None:
             )
             .values(duplicate_of=None, similarity=None)
         )
+
+
+def _recanonicalise_version_urls(bind: sa.Connection) -> None:
+    """Each version's web URL in its new canonical form (what export and the API show),
+    read in chunks of row ids so the corpus is never held whole."""
+    after = 0
+    while True:
+        rows = bind.execute(
+            sa.select(versions.c.id, versions.c.url)
+            .where(versions.c.id > after, versions.c.url.like("http%"))
+            .order_by(versions.c.id)
+            .limit(_CHUNK)
+        ).all()
+        if not rows:
+            return
+        changes = [
+            {"row": row.id, "new": new} for row in rows if (new := _new_url(row.url)) != row.url
+        ]
+        if changes:
+            bind.execute(
+                versions.update()
+                .where(versions.c.id == sa.bindparam("row"))
+                .values(url=sa.bindparam("new")),
+                changes,
+            )
+        after = rows[-1].id
 
 
 def _rekey_fetch_state(bind: sa.Connection) -> None:
