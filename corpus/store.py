@@ -16,13 +16,13 @@ from sqlalchemy import and_, create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import Settings, load_settings
 from corpus.dedup import ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
 from corpus.migrate import upgrade
 from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
 from extractors import Extracted, InputFailure
-from newscorpus.settings import Settings, load_settings
 
 EXPORT_FIELDS = (
     "id", "source", "url", "title", "text", "language", "published", "authors", "site",
@@ -303,5 +303,5 @@ def open_store(
     engine = create_db_engine(url)
     upgrade(engine)
     if deduplicator is None:
-        deduplicator = build_deduplicator(settings or load_settings(), url)
+        deduplicator = build_deduplicator((settings or load_settings()).dedup, url)
     return CorpusStore(engine, deduplicator)

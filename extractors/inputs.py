@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from config import ExtractionSettings
 from extractors.article import Document, DocumentKind
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -121,7 +122,7 @@ def read_file(path: Path, shown: str, max_bytes: int) -> Iterator[Document | Inp
 
 
 def iter_documents(
-    paths: Iterable[str], max_bytes: int = 20_000_000
+    paths: Iterable[str], max_bytes: int = ExtractionSettings().max_input_bytes
 ) -> Iterator[Document | InputFailure]:
     """Every document under `paths` (files, or directories walked recursively in name order)."""
     for given in paths:

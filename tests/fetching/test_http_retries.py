@@ -3,7 +3,6 @@ long each wait is, and that refusals by our own per-hop checks are never retried
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
 import socket
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ from fetching.http import Fetcher, FetchError
 
 @pytest.fixture
 def fetcher(fetch_config, recorded_sleep):
-    config = dataclasses.replace(fetch_config, retries=4, backoff_max_seconds=0.03)
+    config = fetch_config.model_copy(update=dict(retries=4, backoff_max_seconds=0.03))
     with Fetcher(config, sleep=recorded_sleep) as client:
         yield client
 
