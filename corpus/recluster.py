@@ -1,7 +1,7 @@
 """Re-clustering a store whose clusters were made by older clustering rules.
 
 Table `dedup_state` records the rules (`CLUSTERING_RULES`) that made the stored clusters; a
-store without that record (made before migration `0004_site_shingles`) or with older rules is
+store without that record (made before migration `0005_site_shingles`) or with older rules is
 re-clustered when it is opened: every article's latest version is assigned again, in the
 order it was stored. Only cluster fields change; every row stays.
 """

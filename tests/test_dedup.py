@@ -530,7 +530,8 @@ def test_same_day_copies_without_times_go_to_the_longest(db_url):
 
 
 def _downgrade_to_previous_schema(url: str) -> None:
-    """The store as the previous release left it: no furniture counts, no dedup state."""
+    """The store as the previous release left it: no furniture counts, no dedup state (the
+    revision before them; 0004_courlan_urls itself cannot be undone)."""
     from alembic import command
     from sqlalchemy import create_engine
 
@@ -540,7 +541,7 @@ def _downgrade_to_previous_schema(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+        command.downgrade(config, "0004_courlan_urls")
     engine.dispose()
 
 

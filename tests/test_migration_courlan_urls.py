@@ -17,8 +17,8 @@ from corpus.models import (
     FeedEntry,
     FetchState,
     Run,
-    Signature,
     Source,
+    StoredSignature,
 )
 from corpus.store import create_db_engine, open_store
 from extractors import Article as ExtractedArticle
@@ -79,7 +79,7 @@ def build_old_corpus(engine: Engine) -> dict[int, str]:
                 )  # fmt: skip
                 texts[row] = text
                 db.execute(
-                    insert(Signature).values(
+                    insert(StoredSignature).values(
                         article_version_id=row, scheme="s", seed=1, num_perm=4,
                         hashvalues=bytes(16), shingles=3, created_at=T0,
                     )
@@ -135,7 +135,7 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
         rows = db.execute(select(ArticleVersion).order_by(ArticleVersion.id)).all()
         # Nothing lost: every version row, with its text, and every signature still attached.
         assert {row.id: row.text for row in rows} == texts
-        signed = select(func.count()).select_from(Signature).join(ArticleVersion)
+        signed = select(func.count()).select_from(StoredSignature).join(ArticleVersion)
         assert db.scalar(signed) == len(texts)
 
         merged = article_id("url:" + MERGED)

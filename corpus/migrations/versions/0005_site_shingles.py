@@ -1,15 +1,15 @@
 """site furniture counts and dedup state (re-clustering on open)
 
-Revision ID: 0004_site_shingles
-Revises: 0003
+Revision ID: 0005_site_shingles
+Revises: 0004_courlan_urls
 Create Date: 2026-11-24 15:40:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_site_shingles"
-down_revision = "0003"
+revision = "0005_site_shingles"
+down_revision = "0004_courlan_urls"
 branch_labels = None
 depends_on = None
 
