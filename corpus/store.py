@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, create_engine, event, func, select
+from sqlalchemy import and_, create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -305,3 +305,18 @@ def open_store(
     if deduplicator is None:
         deduplicator = build_deduplicator(settings or load_settings(), url)
     return CorpusStore(engine, deduplicator)
+
+
+def open_existing_store(url: str) -> CorpusStore:
+    """A store on an existing corpus at `url`, for reading: nothing is created (no SQLite file,
+    no tables); a StoreError says so when `url` holds no corpus."""
+    parsed = make_url(url)
+    on_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, ":memory:")
+    if on_file and not Path(parsed.database).is_file():
+        raise StoreError(f"no corpus at {url}: {parsed.database} does not exist")
+    engine = create_db_engine(url)
+    if not {"runs", "articles"} <= set(inspect(engine).get_table_names()):
+        engine.dispose()
+        raise StoreError(f"no corpus at {url}: the database has no newscorpus tables")
+    upgrade(engine)
+    return CorpusStore(engine)

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 from newscorpus.settings import DEFAULT_CONFIG_PATH, SettingsError, load_settings
@@ -20,11 +21,31 @@ class CommandError(Exception):
 
 
 def _database_url(args: argparse.Namespace) -> str:
-    return args.db or load_settings(args.config).database_url
+    """The corpus URL (--db, else the config's), checked and normalised before work starts."""
+    from newscorpus.database import DatabaseUrlError, normalise_database_url
+
+    try:
+        return normalise_database_url(args.db or load_settings(args.config).database_url)
+    except DatabaseUrlError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _existing_store(args: argparse.Namespace) -> Any:
+    """The corpus for a read-only command; nothing is created when there is none."""
+    from corpus.store import StoreError, open_existing_store
+
+    try:
+        return open_existing_store(_database_url(args))
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
-    counts = flow_call()
+    """Run a flow against the Prefect API (a local one unless PREFECT_API_URL is set)."""
+    from newscorpus.prefect_env import prefect_api
+
+    with prefect_api():
+        counts = flow_call()
     from corpus.report import render_table
 
     print(f"run {counts.pop('run_id')}")
@@ -32,62 +53,109 @@ def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
     return 0
 
 
+def _check_import_paths(paths: Sequence[str]) -> None:
+    """Every path exists, and a folder holds at least one supported file (else say what was
+    skipped), before Prefect starts."""
+    from extractors.inputs import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, input_kind
+
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise CommandError(f"no such file or folder: {given}")
+        if not path.is_dir():
+            continue
+        skipped = []
+        for root, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            if any(input_kind(Path(root) / name) for name in files):
+                break
+            skipped += files
+        else:
+            supported = " ".join((*HTML_SUFFIXES, *TEXT_SUFFIXES, *JSONL_SUFFIXES))
+            shown = ", ".join(sorted(skipped)[:5]) + (", ..." if len(skipped) > 5 else "")
+            what = f"skipped {len(skipped)} file(s): {shown}" if skipped else "it is empty"
+            raise CommandError(f"no supported files in {given} ({what}; supported: {supported})")
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    from newscorpus.prefect_env import configure_prefect_environment
-
-    configure_prefect_environment()
-    from flows.import_files import import_files
-
+    _check_import_paths(args.paths)
     url, config = _database_url(args), args.config
-    return _run_flow(lambda: import_files(list(args.paths), database_url=url, config_path=config))
+    paths = list(args.paths)
+
+    def run() -> dict[str, Any]:
+        from flows.import_files import import_files
+
+        return import_files(paths, database_url=url, config_path=config)
+
+    return _run_flow(run)
 
 
 def _url_list(path: str) -> list[str]:
+    """The list's URLs, each once; a line that is not UTF-8 is kept as an unfetchable entry
+    (it becomes a recorded failure) instead of stopping the run."""
     from fetching.urls import read_url_list
 
-    if path == "-":
-        return read_url_list(sys.stdin)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return read_url_list(handle)
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
     except OSError as exc:
         raise CommandError(f"cannot read URL list {path}: {exc.strerror}") from exc
+    lines = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(f"not-utf-8:line-{number}:{raw.decode('utf-8', 'backslashreplace')}")
+    return read_url_list(lines)
 
 
 def cmd_ingest_urls(args: argparse.Namespace) -> int:
-    from newscorpus.prefect_env import configure_prefect_environment
-
     urls = _url_list(args.file)
-    configure_prefect_environment()
-    from flows.ingest_urls import ingest_urls
-
     url, config = _database_url(args), args.config
-    return _run_flow(lambda: ingest_urls(urls, database_url=url, config_path=config))
+
+    def run() -> dict[str, Any]:
+        from flows.ingest_urls import ingest_urls
+
+        return ingest_urls(urls, database_url=url, config_path=config)
+
+    return _run_flow(run)
 
 
 def cmd_ingest_feeds(args: argparse.Namespace) -> int:
     from fetching.groups import configured_feeds
-    from newscorpus.prefect_env import configure_prefect_environment
 
     feeds = args.feeds or configured_feeds(load_settings(args.config))
     if not feeds:
         raise CommandError("no feeds: pass --feed URL or add [[feeds.groups]] to the config")
-    configure_prefect_environment()
-    from flows.ingest_feeds import ingest_feeds
-
     url, config = _database_url(args), args.config
-    return _run_flow(lambda: ingest_feeds(feeds, database_url=url, config_path=config))
+
+    def run() -> dict[str, Any]:
+        from flows.ingest_feeds import ingest_feeds
+
+        return ingest_feeds(feeds, database_url=url, config_path=config)
+
+    return _run_flow(run)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from newscorpus.prefect_env import configure_prefect_environment
-
-    configure_prefect_environment()
-    from flows.serve import feed_deployments, on_demand_deployment, serve_deployments
+    from newscorpus.prefect_env import prefect_api
 
     config = os.path.abspath(args.config) if args.config else None
     settings = load_settings(config)
-    scheduled = feed_deployments(settings, args.db, config)
+    database_url = _database_url(args) if args.db else None
+    with prefect_api(full=True) as ui_url:
+        print(f"newscorpus: Prefect UI at {ui_url or os.environ['PREFECT_API_URL'][:-4]}")
+        _serve(settings, database_url, config)
+    return 0
+
+
+def _serve(settings: Any, database_url: str | None, config: str | None) -> None:
+    from flows.serve import feed_deployments, on_demand_deployment, serve_deployments
+
+    scheduled = feed_deployments(settings, database_url, config)
     if not scheduled:
         print(
             f"newscorpus: no feed group with feeds in {settings.source}: serving only the "
@@ -95,14 +163,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "feeds to schedule feeds (see docs/fetching.md)",
             file=sys.stderr,
         )
-    serve_deployments([*scheduled, on_demand_deployment(args.db, config)])
-    return 0
+    serve_deployments([*scheduled, on_demand_deployment(database_url, config)])
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from extractors import ExtractionConfig, InputFailure, extract_many, iter_documents
 
     config = ExtractionConfig.from_settings(load_settings(args.config))
+    _check_import_paths(args.paths)
     for given in args.paths:
         for result in extract_many(iter_documents([given], config.max_input_bytes), config):
             if isinstance(result, InputFailure):
@@ -126,10 +194,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from corpus.export import export_jsonl
-    from corpus.store import open_store
 
-    store = open_store(_database_url(args))
-    target = open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout)  # noqa: SIM115
+    folder = Path(args.out or ".").absolute().parent
+    if not folder.is_dir():
+        raise CommandError(f"cannot write {args.out}: the folder {folder} does not exist")
+    store = _existing_store(args)
+    try:
+        target = open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout)  # noqa: SIM115
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.out}: {exc.strerror}") from None
     with target as out:
         count = export_jsonl(store, out, canonical_only=args.canonical_only)
     if args.out:
@@ -151,9 +224,7 @@ def fetch_counts_line(counts: dict[str, Any]) -> str | None:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from corpus.store import open_store
-
-    store = open_store(_database_url(args))
+    store = _existing_store(args)
     runs = store.recent_runs(args.limit)
     if args.json:
         for run in runs:
@@ -185,10 +256,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
     from corpus.clusters import iter_clusters
-    from corpus.store import open_store
 
     count = 0
-    for cluster in iter_clusters(open_store(_database_url(args)), min_size=args.min_size):
+    for cluster in iter_clusters(_existing_store(args), min_size=args.min_size):
         count += 1
         if args.json:
             print(json.dumps(cluster, ensure_ascii=False))
@@ -203,23 +273,37 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="newscorpus",
-        description="Ingest news articles, strip boilerplate, deduplicate, keep every version.",
-    )
+def _add_global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """--db and --config, before the command (with defaults) or after it (overriding them)."""
+    unset = argparse.SUPPRESS
     parser.add_argument(
         "--db",
-        default=os.environ.get("NEWSCORPUS_DATABASE_URL"),
+        default=os.environ.get("NEWSCORPUS_DATABASE_URL") if defaults else unset,
         help="SQLAlchemy database URL (env NEWSCORPUS_DATABASE_URL; "
         "default from the config: sqlite:///./data/newscorpus.db)",
     )
     parser.add_argument(
         "--config",
-        default=os.environ.get("NEWSCORPUS_CONFIG"),
+        default=os.environ.get("NEWSCORPUS_CONFIG") if defaults else unset,
         help=f"config file (env NEWSCORPUS_CONFIG; default {DEFAULT_CONFIG_PATH})",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newscorpus",
+        description="Ingest news articles, strip boilerplate, deduplicate, keep every version.",
+    )
+    _add_global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_command = commands.add_parser
+
+    def command_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        sub = add_command(name, **kwargs)
+        _add_global_options(sub, defaults=False)
+        return sub
+
+    commands.add_parser = command_parser  # type: ignore[method-assign]
 
     p = commands.add_parser("import", help="import .html/.htm(.gz), .txt and .jsonl files")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
