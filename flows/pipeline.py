@@ -27,6 +27,11 @@ from fetching.pages import FetchedBatch, FetchTarget, PageFetcher
 from newscorpus.settings import Settings
 
 
+class RunCancelled(Exception):
+    """The run was interrupted (Ctrl-C, SIGTERM) and recorded as `cancelled` in the corpus.
+    An ordinary exception, so Prefect ends the flow run Failed instead of leaving it Running."""
+
+
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -108,6 +113,9 @@ def run_pipeline(
             summary.add_saved(saved)
             summary.add_failures(failures)
             logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
+    except KeyboardInterrupt as exc:
+        store.finish_run(run_id, "cancelled", summary.counts())
+        raise RunCancelled(f"run {run_id} cancelled by an interrupt (Ctrl-C or SIGTERM)") from exc
     except BaseException:
         store.finish_run(run_id, "failed", summary.counts())
         raise

@@ -14,6 +14,7 @@ from typing import Any
 from newscorpus.settings import DEFAULT_CONFIG_PATH, SettingsError, load_settings
 
 EXIT_RUN_FAILED = 2
+EXIT_INTERRUPTED = 130
 
 
 class CommandError(Exception):
@@ -45,7 +46,13 @@ def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
     from newscorpus.prefect_env import prefect_api
 
     with prefect_api():
-        counts = flow_call()
+        from flows.pipeline import RunCancelled
+
+        try:
+            counts = flow_call()
+        except (RunCancelled, KeyboardInterrupt) as exc:
+            print(f"newscorpus: {exc or 'interrupted'}", file=sys.stderr)
+            return EXIT_INTERRUPTED
     from corpus.report import render_table
 
     print(f"run {counts.pop('run_id')}")
@@ -362,6 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_RUN_FAILED
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("newscorpus: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError
 

@@ -44,10 +44,12 @@ def configure_prefect_environment() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
-def terminate_on_sigterm() -> None:
-    """SIGTERM ends the command the way Ctrl-C does (KeyboardInterrupt), so runs are cancelled
-    and the local server is stopped instead of the process vanishing mid-run."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+def interrupt_on_signals() -> None:
+    """SIGINT and SIGTERM raise KeyboardInterrupt (even where a shell started newscorpus with
+    SIGINT ignored), so the run is recorded as cancelled and the local server is stopped
+    instead of the process vanishing mid-run."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.default_int_handler)
 
 
 class ServerStartError(RuntimeError):
@@ -195,7 +197,7 @@ def prefect_api(full: bool = False) -> Iterator[str | None]:
     started for the command (`full` for `serve`: UI on 4200 or a free port, with scheduler).
     Yields the server's UI address when newscorpus started it, else None."""
     configure_prefect_environment()
-    terminate_on_sigterm()
+    interrupt_on_signals()
     if os.environ.get("PREFECT_API_URL"):
         yield None
         return
