@@ -21,12 +21,13 @@ class CommandError(Exception):
     """The command could not proceed; the message is printed and the exit status is 2."""
 
 
-def _database_url(args: argparse.Namespace) -> str:
+def _database_url(args: argparse.Namespace, writing: bool = True) -> str:
     """The corpus URL (--db, else the config's), checked and normalised before work starts."""
     from newscorpus.database import DatabaseUrlError, normalise_database_url
 
+    url = args.db or load_settings(args.config).database_url
     try:
-        return normalise_database_url(args.db or load_settings(args.config).database_url)
+        return normalise_database_url(url, writing)
     except DatabaseUrlError as exc:
         raise CommandError(str(exc)) from None
 
@@ -36,7 +37,7 @@ def _existing_store(args: argparse.Namespace) -> Any:
     from corpus.store import StoreError, open_existing_store
 
     try:
-        return open_existing_store(_database_url(args))
+        return open_existing_store(_database_url(args, writing=False))
     except StoreError as exc:
         raise CommandError(str(exc)) from None
 
@@ -61,14 +62,19 @@ def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
 
 
 def _check_import_paths(paths: Sequence[str]) -> None:
-    """Every path exists, and a folder holds at least one supported file (else say what was
-    skipped), before Prefect starts."""
+    """Every path to import exists, and every folder has something to import."""
+    for given in paths:
+        if not os.path.lexists(given):
+            raise CommandError(f"no such file or folder: {given}")
+    _check_folders_have_inputs(paths)
+
+
+def _check_folders_have_inputs(paths: Sequence[str]) -> None:
+    """A folder holds at least one supported file; else say what was skipped."""
     from extractors.inputs import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, input_kind
 
     for given in paths:
         path = Path(given)
-        if not path.exists():
-            raise CommandError(f"no such file or folder: {given}")
         if not path.is_dir():
             continue
         skipped = []
@@ -177,7 +183,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from extractors import ExtractionConfig, InputFailure, extract_many, iter_documents
 
     config = ExtractionConfig.from_settings(load_settings(args.config))
-    _check_import_paths(args.paths)
+    _check_folders_have_inputs(args.paths)
     for given in args.paths:
         for result in extract_many(iter_documents([given], config.max_input_bytes), config):
             if isinstance(result, InputFailure):

@@ -23,9 +23,9 @@ class DatabaseUrlError(ValueError):
     """The database URL cannot be used; the message says why in one line."""
 
 
-def normalise_database_url(url: str) -> str:
+def normalise_database_url(url: str, writing: bool = True) -> str:
     """`url` checked and normalised: postgres:// and postgresql:// use psycopg (installed);
-    the driver must be importable and an SQLite file writable."""
+    the driver must be importable and, for `writing`, an SQLite file writable."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -36,7 +36,7 @@ def normalise_database_url(url: str) -> str:
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     _check_driver(parsed)
-    if parsed.get_backend_name() == "sqlite":
+    if writing and parsed.get_backend_name() == "sqlite":
         _check_sqlite_file(parsed)
     return parsed.render_as_string(hide_password=False)
 
@@ -71,12 +71,3 @@ def _check_sqlite_file(url: URL) -> None:
         raise DatabaseUrlError(
             f"cannot create the SQLite database {path}: {folder} is not writable ({exc.strerror})"
         ) from None
-
-
-def sqlite_file_missing(url: str) -> Path | None:
-    """The SQLite file `url` names when it does not exist yet, else None."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(parsed.database)
-    return None if path.exists() else path
