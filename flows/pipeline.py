@@ -12,6 +12,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
 from corpus.report import RunSummary, failures_markdown, summary_rows
@@ -113,7 +114,7 @@ def run_pipeline(
             summary.add_saved(saved)
             summary.add_failures(failures)
             logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, TerminationSignal) as exc:
         store.finish_run(run_id, "cancelled", summary.counts())
         raise RunCancelled(f"run {run_id} cancelled by an interrupt (Ctrl-C or SIGTERM)") from exc
     except BaseException:
