@@ -159,10 +159,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = os.path.abspath(args.config) if args.config else None
     settings = load_settings(config)
     database_url = _database_url(args) if args.db else None
+    _create_corpus(database_url or _database_url(args), settings)
     with prefect_api(full=True) as ui_url:
         print(f"newscorpus: Prefect UI at {ui_url or os.environ['PREFECT_API_URL'][:-4]}")
         _serve(settings, database_url, config)
     return 0
+
+
+def _create_corpus(url: str, settings: Any) -> None:
+    """Create (or migrate) the corpus once, before scheduled runs that may start together."""
+    from corpus.store import open_store
+
+    open_store(url, settings=settings).close()
 
 
 def _serve(settings: Any, database_url: str | None, config: str | None) -> None:

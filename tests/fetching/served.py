@@ -92,12 +92,21 @@ def stop_tree(process: subprocess.Popen[str], leftovers: set[int]) -> None:
 
 
 def local_flow_runs(prefect_home: Path) -> list[tuple[str, str, str | None]]:
-    """(flow name, state type, deployment id) of every flow run the local server stored."""
-    with sqlite3.connect(prefect_home / "prefect.db", timeout=30) as db:
+    """(flow name, state type, deployment id) of every flow run the local server stored
+    (none before its database exists)."""
+    database = prefect_home / "prefect.db"
+    if not database.exists():
+        return []
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    try:
         return db.execute(
             "SELECT flow.name, flow_run.state_type, flow_run.deployment_id "
             "FROM flow_run JOIN flow ON flow.id = flow_run.flow_id"
         ).fetchall()
+    except sqlite3.OperationalError:  # the server is still creating its tables
+        return []
+    finally:
+        db.close()
 
 
 def rss_feed(site: LocalSite, paths: list[str]) -> bytes:
