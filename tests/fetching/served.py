@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from localsite import LocalSite, Reply, article_html
+from tests.fetching.localsite import LocalSite, Reply, article_html
 
 FETCH_CONFIG = "[fetch]\nmin_host_interval_seconds = 0.0\n"
 
