@@ -101,7 +101,8 @@ def run_pipeline(
     config = ExtractionConfig.from_settings(settings)
     batch_size = int(settings.get("pipeline", "batch_size", 64))
     # Every count is reported, even as 0 in a run that had nothing to do.
-    summary.extra.update({"extracted": 0, **(FetchedBatch().counts() if fetcher else {})})
+    fetch_counts = {**FetchedBatch().counts(), "fetch_failed": 0} if fetcher else {}
+    summary.extra.update({"extracted": 0, **fetch_counts})
     try:
         for number, batch in enumerate(batched(documents, batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None
@@ -110,6 +111,10 @@ def run_pipeline(
             if fetched:
                 fetcher.remember(fetched, [s.source for s in saved], failures)
                 summary.extra.update(fetched.counts())
+                summary.extra["fetch_failed"] += sum(
+                    isinstance(item, InputFailure) and item.stage == "fetch"
+                    for item in fetched.items
+                )
             summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
             summary.add_saved(saved)
             summary.add_failures(failures)

@@ -110,7 +110,8 @@ def _url_list(path: str) -> list[str]:
 
     try:
         if path == "-":
-            data = sys.stdin.buffer.read()
+            stdin = sys.stdin
+            data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
         else:
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -154,14 +155,15 @@ def cmd_ingest_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from newscorpus.prefect_env import prefect_api
+    from newscorpus.prefect_env import configured_api_url, prefect_api
 
     config = os.path.abspath(args.config) if args.config else None
     settings = load_settings(config)
     database_url = _database_url(args) if args.db else None
     _create_corpus(database_url or _database_url(args), settings)
     with prefect_api(full=True) as ui_url:
-        print(f"newscorpus: Prefect UI at {ui_url or os.environ['PREFECT_API_URL'][:-4]}")
+        ui_url = ui_url or (configured_api_url() or "").removesuffix("/").removesuffix("/api")
+        print(f"newscorpus: Prefect UI at {ui_url}", flush=True)
         _serve(settings, database_url, config)
     return 0
 
@@ -233,8 +235,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 # Counts only runs that fetch have, shown on a line of their own under the run's row.
 FETCH_COUNTS = (
-    "fetched", "not_modified", "feeds_fetched", "feeds_not_modified", "feeds_failed",
-    "new_entries",
+    "fetched", "not_modified", "fetch_failed", "feeds_fetched", "feeds_not_modified",
+    "feeds_failed", "new_entries",
 )  # fmt: skip
 
 
@@ -244,12 +246,46 @@ def fetch_counts_line(counts: dict[str, Any]) -> str | None:
     return ", ".join(shown) if shown else None
 
 
+def prefect_flow_runs(ids: Sequence[str | None]) -> dict[str, dict[str, str]]:
+    """Name and UI link of each flow run, from the Prefect server PREFECT_API_URL names
+    (empty without one, or when it does not answer: `runs` works offline)."""
+    import httpx
+
+    api_url, wanted = os.environ.get("PREFECT_API_URL", "").rstrip("/"), [i for i in ids if i]
+    if not api_url or not wanted:
+        return {}
+    body = {"flow_runs": {"id": {"any_": wanted}}, "limit": len(wanted)}
+    try:
+        response = httpx.post(f"{api_url}/flow_runs/filter", json=body, timeout=5)
+        response.raise_for_status()
+        found = response.json()
+    except (httpx.HTTPError, ValueError):
+        return {}
+    ui = api_url.removesuffix("/api")
+    return {
+        run["id"]: {
+            "prefect_flow_run_name": run["name"],
+            "prefect_url": f"{ui}/runs/flow-run/{run['id']}",
+        }
+        for run in found
+    }
+
+
+def prefect_line(flow_run_id: str, flow_runs: dict[str, dict[str, str]]) -> str:
+    """`prefect flow run NAME ID URL`, with what is known of the flow run."""
+    known = flow_runs.get(flow_run_id, {})
+    parts = [known.get("prefect_flow_run_name"), flow_run_id, known.get("prefect_url")]
+    return "prefect flow run " + " ".join(p for p in parts if p)
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     store = _existing_store(args)
     runs = store.recent_runs(args.limit)
+    flow_runs = prefect_flow_runs([run["prefect_flow_run_id"] for run in runs])
     if args.json:
         for run in runs:
             run["failures"] = store.run_failures(run["id"])
+            run.update(flow_runs.get(run["prefect_flow_run_id"], {}))
             print(json.dumps(run, ensure_ascii=False))
         return 0
     if not runs:
@@ -270,6 +306,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         )
         if fetched := fetch_counts_line(c):
             print(f"    {fetched}")
+        if run["prefect_flow_run_id"]:
+            print(f"    {prefect_line(run['prefect_flow_run_id'], flow_runs)}")
         for failure in store.run_failures(run["id"])[: args.failures]:
             print(f"    ! {failure['source']} [{failure['stage']}] {failure['reason']}")
     return 0

@@ -197,10 +197,34 @@ def prefect_api(full: bool = False) -> Iterator[str | None]:
     started for the command (`full` for `serve`: UI on 4200 or a free port, with scheduler).
     Yields the server's UI address when newscorpus started it, else None."""
     configure_prefect_environment()
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     interrupt_on_signals()
+    try:
+        if configured_api_url():
+            yield None
+        else:
+            with _started_server(full) as url:
+                yield url
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+
+
+def configured_api_url() -> str | None:
+    """PREFECT_API_URL from the environment, or from Prefect's settings when this process
+    already configured Prefect (e.g. a test harness)."""
     if os.environ.get("PREFECT_API_URL"):
-        yield None
-        return
+        return os.environ["PREFECT_API_URL"]
+    if "prefect.settings" in sys.modules:
+        from prefect.settings import PREFECT_API_URL
+
+        return PREFECT_API_URL.value()
+    return None
+
+
+@contextmanager
+def _started_server(full: bool) -> Iterator[str]:
+    """A local server for this command; `full` (serve) prefers port 4200 for its UI."""
     port = None
     if full:
         port = UI_PORT if port_is_free(UI_PORT) else free_port()
