@@ -103,3 +103,26 @@ def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
     result = newscorpus("--config", str(tmp_path / "nope.toml"), "runs", cwd=tmp_path)
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_url_list_not_utf8_and_repeated_urls(tmp_path: Path) -> None:
+    """Bad lines of a URL list become recorded failures, good lines are still fetched, and a
+    URL listed twice (same canonical URL) is fetched once; the embedded default Prefect."""
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes(
+        b"http://127.0.0.1:9/a\n\xff\xfe caf\xe9\nhttp://127.0.0.1:9/a#again\nhttp://127.0.0.1:9/b\n"
+    )
+    db = f"sqlite:///{tmp_path / 'urls.db'}"
+    result = newscorpus("ingest-urls", str(urls), "--db", db, cwd=tmp_path,
+                        env={"PREFECT_HOME": str(tmp_path / ".prefect")})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    runs = newscorpus("runs", "--db", db, "--json", cwd=tmp_path)
+    (run,) = [json.loads(line) for line in runs.stdout.splitlines()]
+    sources = sorted(f["source"] for f in run["failures"])
+    assert sources == [
+        "http://127.0.0.1:9/a",
+        "http://127.0.0.1:9/b",
+        "not-utf-8:line-2:\\xff\\xfe caf\\xe9",
+    ]
+    assert run["counts"]["fetch_failed"] == 3
+    assert run["counts"]["fetched"] == 0

@@ -227,6 +227,22 @@ def test_corpus_lands_in_its_own_postgres_database(import_run):
     assert open_store(import_run.corpus_url).count_articles() == 5
 
 
+def test_runs_names_the_flow_run_and_links_to_the_ui(prefect_server, import_run, tmp_path):
+    newscorpus = Path(sys.executable).parent / "newscorpus"
+    result = subprocess.run(
+        [str(newscorpus), "runs", "--db", import_run.corpus_url],
+        env=offline_env(tmp_path / ".prefect", PREFECT_API_URL=prefect_server.api_url),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=IMPORT_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr
+    flow_run = import_run.flow_run
+    link = f"{prefect_server.url}/runs/flow-run/{flow_run['id']}"
+    assert f"    prefect flow run {flow_run['name']} {flow_run['id']} {link}" in result.stdout
+
+
 def documented_parameters(deployment: str) -> dict[str, Any]:
     project = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
     (found,) = [d for d in project["deployments"] if d["name"] == deployment]
