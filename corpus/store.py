@@ -118,6 +118,18 @@ class CorpusStore:
             run = session.get(Run, run_id)
             run.status, run.counts, run.finished_at = status, counts, utcnow()
 
+    def cancel_running(self, prefect_flow_run_ids: Iterable[str]) -> int:
+        """Mark the still-running runs of these Prefect flow runs `cancelled` (their process was
+        stopped with `serve`); returns how many."""
+        ids = list(prefect_flow_run_ids)
+        with self.sessions.begin() as session:
+            runs = session.scalars(
+                select(Run).where(Run.prefect_flow_run_id.in_(ids), Run.status == "running")
+            ).all()
+            for run in runs:
+                run.status, run.finished_at = "cancelled", utcnow()
+        return len(runs)
+
     def record_failures(self, run_id: str, failures: Iterable[InputFailure]) -> int:
         rows = [
             Failure(run_id=run_id, source=f.source[:2048], stage=f.stage, reason=f.reason)

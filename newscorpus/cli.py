@@ -160,11 +160,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = os.path.abspath(args.config) if args.config else None
     settings = load_settings(config)
     database_url = _database_url(args) if args.db else None
-    _create_corpus(database_url or _database_url(args), settings)
+    corpus_url = database_url or _database_url(args)
+    _create_corpus(corpus_url, settings)
     with prefect_api(full=True) as ui_url:
         ui_url = ui_url or (configured_api_url() or "").removesuffix("/").removesuffix("/api")
         print(f"newscorpus: Prefect UI at {ui_url}", flush=True)
-        _serve(settings, database_url, config)
+        _serve(settings, database_url, corpus_url, config)
     return 0
 
 
@@ -175,7 +176,7 @@ def _create_corpus(url: str, settings: Any) -> None:
     open_store(url, settings=settings).close()
 
 
-def _serve(settings: Any, database_url: str | None, config: str | None) -> None:
+def _serve(settings: Any, database_url: str | None, corpus_url: str, config: str | None) -> None:
     from flows.serve import feed_deployments, on_demand_deployment, serve_deployments
 
     scheduled = feed_deployments(settings, database_url, config)
@@ -186,7 +187,7 @@ def _serve(settings: Any, database_url: str | None, config: str | None) -> None:
             "feeds to schedule feeds (see docs/fetching.md)",
             file=sys.stderr,
         )
-    serve_deployments([*scheduled, on_demand_deployment(database_url, config)])
+    serve_deployments([*scheduled, on_demand_deployment(database_url, config)], corpus_url)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

@@ -101,3 +101,35 @@ def test_sigkill_leaves_no_process_behind(site, tmp_path):
                    "the local Prefect server to die with newscorpus")  # fmt: skip
     finally:
         stop_tree(process, started)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_a_scheduled_run_stops_serve_and_cancels_the_run(signum, site, tmp_path):
+    _page, feed = slow_site(site)
+    config = tmp_path / "groups.toml"
+    config.write_text(
+        f'{FETCH_CONFIG}\n[[feeds.groups]]\nname = "slow"\ncron = "* * * * * */5"\n'
+        f'feeds = ["{feed}"]\n'
+    )
+    db_url = f"sqlite:///{tmp_path / 'corpus.db'}"
+    process = start_newscorpus("serve", "--db", db_url, "--config", str(config), cwd=tmp_path)
+    started: set[int] = set()
+    try:
+        wait_until(lambda: site.seen(SLOW_PAGE) or process.poll() is not None, START_TIMEOUT,
+                   "a scheduled run to fetch the slow page")  # fmt: skip
+        assert process.poll() is None, output(tmp_path)
+        started = descendants(process.pid)
+        if signum == signal.SIGINT:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        process.wait(timeout=EXIT_TIMEOUT)
+        wait_until(lambda: not any(alive(pid) for pid in started), EXIT_TIMEOUT,
+                   "serve's server and flow-run processes to exit")  # fmt: skip
+    finally:
+        stop_tree(process, started)
+    runs = open_existing_store(db_url).recent_runs(20)
+    assert runs and {run["status"] for run in runs} == {"cancelled"}, runs
+    states = {state for name, state, _ in local_flow_runs(tmp_path / ".prefect")
+              if name == "ingest_feeds"}  # fmt: skip
+    assert "RUNNING" not in states, states
