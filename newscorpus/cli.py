@@ -428,6 +428,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from newscorpus.prefect_env import ServerStartError
+
+        if isinstance(exc, ServerStartError):
+            print(f"newscorpus: {exc}", file=sys.stderr)
+            return EXIT_RUN_FAILED
+
         from corpus.store import StoreError
 
         if isinstance(exc, SQLAlchemyError | StoreError):
