@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,6 +118,18 @@ class CorpusStore:
         with self.sessions.begin() as session:
             run = session.get(Run, run_id)
             run.status, run.counts, run.finished_at = status, counts, utcnow()
+
+    def cancel_running(self, prefect_flow_run_ids: Iterable[str]) -> int:
+        """Mark the still-running runs of these Prefect flow runs `cancelled` (their process was
+        stopped with `serve`); returns how many."""
+        ids = list(prefect_flow_run_ids)
+        with self.sessions.begin() as session:
+            runs = session.scalars(
+                select(Run).where(Run.prefect_flow_run_id.in_(ids), Run.status == "running")
+            ).all()
+            for run in runs:
+                run.status, run.finished_at = "cancelled", utcnow()
+        return len(runs)
 
     def record_failures(self, run_id: str, failures: Iterable[InputFailure]) -> int:
         rows = [
@@ -300,3 +312,18 @@ def open_store(
         deduplicator = build_deduplicator((settings or load_settings()).dedup, url)
     deduplicator.open(engine)
     return CorpusStore(engine, deduplicator)
+
+
+def open_existing_store(url: str) -> CorpusStore:
+    """A store on an existing corpus at `url`, for reading: nothing is created (no SQLite file,
+    no tables); a StoreError says so when `url` holds no corpus."""
+    parsed = make_url(url)
+    on_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, ":memory:")
+    if on_file and not Path(parsed.database).is_file():
+        raise StoreError(f"no corpus at {url}: {parsed.database} does not exist")
+    engine = create_db_engine(url)
+    if not {"runs", "articles"} <= set(inspect(engine).get_table_names()):
+        engine.dispose()
+        raise StoreError(f"no corpus at {url}: the database has no newscorpus tables")
+    upgrade(engine)
+    return CorpusStore(engine)

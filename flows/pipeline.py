@@ -12,6 +12,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
 from config import Settings
@@ -25,6 +26,11 @@ from extractors import (
     extract_many,
 )
 from fetching.pages import FetchedBatch, FetchTarget, PageFetcher
+
+
+class RunCancelled(Exception):
+    """The run was interrupted (Ctrl-C, SIGTERM) and recorded as `cancelled` in the corpus.
+    An ordinary exception, so Prefect ends the flow run Failed instead of leaving it Running."""
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -96,7 +102,8 @@ def run_pipeline(
     config = ExtractionConfig.from_settings(settings)
     batch_size = settings.pipeline.batch_size
     # Every count is reported, even as 0 in a run that had nothing to do.
-    summary.extra.update({"extracted": 0, **(FetchedBatch().counts() if fetcher else {})})
+    fetch_counts = {**FetchedBatch().counts(), "fetch_failed": 0} if fetcher else {}
+    summary.extra.update({"extracted": 0, **fetch_counts})
     try:
         for number, batch in enumerate(batched(documents, batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None
@@ -105,10 +112,17 @@ def run_pipeline(
             if fetched:
                 fetcher.remember(fetched, [s.source for s in saved], failures)
                 summary.extra.update(fetched.counts())
+                summary.extra["fetch_failed"] += sum(
+                    isinstance(item, InputFailure) and item.stage == "fetch"
+                    for item in fetched.items
+                )
             summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
             summary.add_saved(saved)
             summary.add_failures(failures)
             logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
+    except (KeyboardInterrupt, TerminationSignal) as exc:
+        store.finish_run(run_id, "cancelled", summary.counts())
+        raise RunCancelled(f"run {run_id} cancelled by an interrupt (Ctrl-C or SIGTERM)") from exc
     except BaseException:
         store.finish_run(run_id, "failed", summary.counts())
         raise

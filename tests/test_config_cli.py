@@ -150,9 +150,13 @@ def test_environment_overrides_reach_the_commands(tmp_path: Path, seeds: Path) -
     runs = newscorpus("runs", cwd=tmp_path, env=env)
     extracted = newscorpus("extract", str(seeds), cwd=tmp_path, env=env)
 
-    assert runs.returncode == 0, runs.stderr
-    assert runs.stdout.strip() == "no runs yet"
-    assert corpus.exists(), "NEWSCORPUS_DATABASE_URL names the corpus"
+    # `runs` reads the corpus NEWSCORPUS_DATABASE_URL names, and creates none (issue 14).
+    assert runs.returncode == 2, runs.stderr
+    assert (
+        runs.stderr.strip()
+        == f"newscorpus: no corpus at sqlite:///{corpus}: {corpus} does not exist"
+    )
+    assert not corpus.exists()
     assert extracted.returncode == 0, extracted.stderr
     records = [json.loads(line) for line in extracted.stdout.splitlines()]
     assert len(records) == 5

@@ -107,7 +107,9 @@ def test_one_article_under_several_urls(prefect_harness, site, db_url, config_pa
     site.route("/amp/1", Reply(body=article_html("Budget", "budget", canonical="/story?id=1")))
     urls = [story + "&utm_source=news&utm_medium=mail#comments", story, site.url("/amp/1")]
     counts = ingest_urls(urls, database_url=db_url, config_path=config_path)
-    assert (counts["new"], counts["unchanged"], counts["failures"]) == (1, 2, 0)
+    # The first two are one canonical URL, fetched once; the AMP page is the same article.
+    assert (counts["new"], counts["unchanged"], counts["failures"]) == (1, 1, 0)
+    assert counts["fetched"] == 2
     [record] = open_store(db_url).iter_latest()
     assert record["url"] == story
     assert {r.path for r in site.seen("/story")} == {"/story?id=1"}  # requested without utm_*
@@ -310,13 +312,15 @@ def test_cli_runs_shows_fetch_counts_under_fetch_runs(
     capsys.readouterr()
     assert main(["--db", db_url, "runs", "--failures", "0"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    urls_row, urls_counts, feeds_row, feeds_counts, import_row = lines[2:]
+    urls_row, urls_counts, urls_prefect, feeds_row, feeds_counts, _, import_row = lines[2:]
     assert urls_row.split()[1:3] == ["ingest_urls", "completed"]
-    assert urls_counts == "    fetched 0, not modified 1"
+    assert urls_counts == "    fetched 0, not modified 1, fetch failed 0"
+    (urls_run, *_) = open_store(db_url).recent_runs(1)
+    assert urls_prefect == f"    prefect flow run {urls_run['prefect_flow_run_id']}"
     assert feeds_row.split()[1:3] == ["ingest_feeds", "completed"]
     assert feeds_counts == (
-        "    fetched 1, not modified 0, feeds fetched 1, feeds not modified 0, feeds failed 0, "
-        "new entries 2"
+        "    fetched 1, not modified 0, fetch failed 1, feeds fetched 1, feeds not modified 0, "
+        "feeds failed 0, new entries 2"
     )
     assert import_row.split()[1:4] == ["import_files", "completed", "1"]
 
