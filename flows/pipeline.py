@@ -92,11 +92,14 @@ def run_pipeline(
     logger = get_run_logger()
     run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
     summary = summary or RunSummary()
-    config = ExtractionConfig.from_settings(settings)
-    batch_size = int(settings.get("pipeline", "batch_size", 64))
-    # Every count is reported, even as 0 in a run that had nothing to do.
-    summary.extra.update({"extracted": 0, **(FetchedBatch().counts() if fetcher else {})})
+    unstored = 0
     try:
+        config = ExtractionConfig.from_settings(settings)
+        batch_size = int(settings.get("pipeline", "batch_size", 64))
+        if batch_size < 1:
+            raise ValueError(f"[pipeline] batch_size must be at least 1, not {batch_size}")
+        # Every count is reported, even as 0 in a run that had nothing to do.
+        summary.extra.update({"extracted": 0, **(FetchedBatch().counts() if fetcher else {})})
         for number, batch in enumerate(batched(documents, batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None
             results = extract_batch(fetched.items if fetched else batch, config)
@@ -107,11 +110,14 @@ def run_pipeline(
             summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
             summary.add_saved(saved)
             summary.add_failures(failures)
+            unstored += sum(failure.stage == "store" for failure in failures)
             logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
     except BaseException:
         store.finish_run(run_id, "failed", summary.counts())
         raise
     counts = summary.counts()
-    store.finish_run(run_id, "completed", counts)
+    # A run that could not store an article it extracted did not do its job: it says so.
+    status = "incomplete" if unstored else "completed"
+    store.finish_run(run_id, status, counts)
     publish_report(flow_name, run_id, summary)
-    return {"run_id": run_id, **counts}
+    return {"run_id": run_id, "status": status, **counts}
