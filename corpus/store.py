@@ -34,6 +34,7 @@ from corpus.migrate import SchemaError, upgrade
 from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
 from extractors import Extracted, InputFailure
+from extractors.inputs import escape_undecodable
 from newscorpus.settings import Settings, load_settings
 
 EXPORT_FIELDS = (
@@ -109,12 +110,6 @@ def create_db_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def storable_text(text: str) -> str:
-    """`text` with undecodable bytes (surrogate escapes from a non-UTF-8 file name) spelt
-    `\\xNN`, so it can be written to the database."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def store_reason(exc: Exception) -> str:
@@ -269,9 +264,9 @@ class CorpusStore:
         rows = [
             Failure(
                 run_id=run_id,
-                source=storable_text(f.source)[:2048],
+                source=escape_undecodable(f.source)[:2048],
                 stage=f.stage,
-                reason=storable_text(f.reason),
+                reason=escape_undecodable(f.reason),
             )
             for f in failures
         ]
@@ -334,7 +329,7 @@ class CorpusStore:
             ).one()
             if latest.content_hash == digest:
                 return SaveResult(item.source, ident, latest.version, "unchanged", language)
-        source = self._source(session, storable_text(item.source)[:2048])
+        source = self._source(session, escape_undecodable(item.source)[:2048])
         if article is None:
             article = Article(id=ident, key=key, url=web_url, source_id=source.id, latest_version=0)
             session.add(article)
