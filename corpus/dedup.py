@@ -188,7 +188,8 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
         self._staged_bands.clear()
 
     def _bring_up_to_date(self, session: Session) -> None:
-        """Once per batch, after its first write (SQLite's writer lock is held from then on):
+        """Once per batch, after its first write (SQLite's writer lock is held by then: its
+        store transactions begin IMMEDIATE):
         index every signature committed since the index's watermark."""
         if not self._current:
             self._catch_up(session)
@@ -322,7 +323,8 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
 def take_writer_turn(session: Session) -> None:
     """Serialise deduplicating writers of one database until this transaction ends, so
     signature ids are committed in order and no batch misses another's. SQLite already has a
-    single writer (held from the batch's first write on); PostgreSQL takes an advisory lock,
+    single writer (the store begins its transactions IMMEDIATE, taking the write lock for the
+    whole batch); PostgreSQL takes an advisory lock,
     before any write so that it can never deadlock with row locks."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_WRITER_LOCK)))
