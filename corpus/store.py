@@ -66,7 +66,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A store transaction that still finds the database locked after the busy timeout is tried
 # again this many times in all, so concurrent imports into one SQLite file queue, not fail.
 LOCKED_ATTEMPTS = 4
-# A `running` run whose owner cannot be checked (another host) is crashed after this silence.
+# A `running` run that stored no batch for this long is crashed, wherever its process runs
+# (the only check for another host's runs; batches take seconds to minutes).
 HEARTBEAT_TIMEOUT_SECONDS = 3600
 
 
@@ -135,12 +136,12 @@ def _aware(moment: datetime) -> datetime:
 
 def run_owner_gone(run: Run, now: datetime | None = None) -> bool:
     """True when the process that owns a `running` run has died: on this host its pid is
-    gone; elsewhere (or for runs without an owner) its heartbeat is older than
-    HEARTBEAT_TIMEOUT_SECONDS."""
-    if run.pid and run.host == socket.gethostname()[:255]:
-        return not _pid_alive(run.pid)
+    gone; anywhere (another host, a reused pid, a run without an owner) its heartbeat is
+    older than HEARTBEAT_TIMEOUT_SECONDS."""
     last_beat = _aware(run.heartbeat_at or run.started_at)
-    return (now or utcnow()) - last_beat > timedelta(seconds=HEARTBEAT_TIMEOUT_SECONDS)
+    if (now or utcnow()) - last_beat > timedelta(seconds=HEARTBEAT_TIMEOUT_SECONDS):
+        return True
+    return bool(run.pid) and run.host == socket.gethostname()[:255] and not _pid_alive(run.pid)
 
 
 def stored_counts(session: Session, run_id: str) -> dict[str, Any]:
