@@ -38,12 +38,11 @@ from datasketch import MinHash, MinHashLSH
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from corpus.dedup import DedupConfig, build_deduplicator  # noqa: E402
+from config import DedupSettings, Settings, load_settings  # noqa: E402
 from corpus.lsh import BandIndex, band_params  # noqa: E402
 from corpus.minhash import MinHasher, Signature  # noqa: E402
 from corpus.store import open_store  # noqa: E402
 from extractors import Article, Extracted  # noqa: E402
-from newscorpus.settings import Settings, load_settings  # noqa: E402
 
 # ../shared from the main checkout (/work/main), or from a worktree one level deeper.
 GOLD_CANDIDATES = [
@@ -308,7 +307,7 @@ def quality(
 
 def speed(texts: list[str], repeat: int = 3) -> dict:
     """Per-article time of signature + LSH query + insert, three ways, on the same texts."""
-    config = DedupConfig()
+    config = DedupSettings()
     hasher = MinHasher(config.num_perm, config.seed)
     bands, rows = band_params(
         config.lsh_threshold, config.num_perm, config.lsh_false_negative_weight
@@ -393,7 +392,7 @@ def synthetic_articles(count: int, words: int, seed: int = RANDOM_SEED):
 
 def scale(count: int, words: int, settings: Settings) -> dict:
     """Sign, query and insert `count` synthetic articles one by one into a BandIndex."""
-    config = DedupConfig(**settings.section("dedup"))
+    config = settings.dedup
     hasher = MinHasher(config.num_perm, config.seed)
     bands, rows = band_params(
         config.lsh_threshold, config.num_perm, config.lsh_false_negative_weight
@@ -445,7 +444,7 @@ def index_memory(count: int, settings: Settings) -> dict:
     """Resident memory added by indexing `count` random signatures: BandIndex, then
     datasketch's in-memory MinHashLSH with the same bands (measured in that order because
     freed memory is not always returned to the system)."""
-    config = DedupConfig(**settings.section("dedup"))
+    config = settings.dedup
     bands, rows = band_params(
         config.lsh_threshold, config.num_perm, config.lsh_false_negative_weight
     )
@@ -481,7 +480,7 @@ def rebuild(count: int, settings: Settings) -> dict:
     from corpus.models import ArticleVersion, Source
     from corpus.models import Signature as SignatureRow
 
-    config = DedupConfig(**settings.section("dedup"))
+    config = settings.dedup
     hasher = MinHasher(config.num_perm, config.seed)
     rng = np.random.default_rng(RANDOM_SEED)
     with tempfile.TemporaryDirectory() as tmp:
@@ -548,7 +547,6 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="speed runs (best is reported)")
     args = parser.parse_args()
     settings = load_settings(args.config)
-    build_deduplicator(settings, "sqlite://")  # fail early on bad settings
     if args.rebuild:
         print(json.dumps({"rebuild": rebuild(args.rebuild, settings)}, indent=2))
         return 0
@@ -561,7 +559,7 @@ def main() -> int:
     if not args.gold.exists():
         parser.error(f"gold texts not found at {args.gold}: pass --gold PATH")
     result = {
-        "settings": settings.section("dedup"),
+        "settings": settings.dedup.model_dump(),
         "quality": quality(args.gold, settings, verbose=args.verbose),
     }
     print(json.dumps(result, indent=2), flush=True)

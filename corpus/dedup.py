@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from config import DedupSettings
 from corpus.lsh import BandIndex, CandidateIndex, RedisIndex, band_hashes, band_params
 from corpus.minhash import (
     MinHasher,
@@ -32,49 +33,11 @@ from corpus.minhash import (
 )
 from corpus.models import Article, ArticleVersion
 from corpus.models import Signature as SignatureRow
-from newscorpus.settings import Settings, SettingsError, build_section
 
 NEAR_DUPLICATE_CEILING = 0.9999  # a near-duplicate never reports 1.0, which means identical text
 _LOAD_CHUNK = 20_000  # signatures read per query when (re)building the index
 _IN_LIST_CHUNK = 500  # candidate ids per SQL IN list
 _WRITER_LOCK = 0x6E657773  # PostgreSQL advisory lock key of newscorpus's deduplicating writers
-
-
-@dataclass(frozen=True)
-class DedupConfig:
-    """The `[dedup]` settings; see config/newscorpus.toml for what each one does."""
-
-    near_duplicates: bool = True
-    num_perm: int = 128
-    seed: int = 1
-    word_shingle: int = 5
-    char_shingle: int = 4
-    lsh_threshold: float = 0.2
-    lsh_false_negative_weight: float = 0.7
-    jaccard_threshold: float = 0.6
-    containment_threshold: float = 0.7
-    min_shingles: int = 10
-    min_containment_shingles: int = 30
-    merge_size_ratio: float = 0.5
-    index: str = "memory"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_prefix: str = "newscorpus"
-
-    def __post_init__(self) -> None:
-        if self.index not in ("memory", "redis"):
-            raise SettingsError(f"[dedup] index must be 'memory' or 'redis', not {self.index!r}")
-        for name in (
-            "lsh_threshold",
-            "jaccard_threshold",
-            "containment_threshold",
-            "merge_size_ratio",
-        ):
-            if not 0.0 < getattr(self, name) <= 1.0:
-                raise SettingsError(f"[dedup] {name} must be in (0, 1]")
-        if not 0.0 < self.lsh_false_negative_weight < 1.0:
-            raise SettingsError("[dedup] lsh_false_negative_weight must be in (0, 1)")
-        if self.num_perm < 16 or self.word_shingle < 1 or self.char_shingle < 1:
-            raise SettingsError("[dedup] num_perm must be >= 16 and shingle sizes >= 1")
 
 
 def latest_with_hash(
@@ -153,7 +116,7 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
     staging list until then.
     """
 
-    def __init__(self, config: DedupConfig, index: CandidateIndex, hasher: MinHasher) -> None:
+    def __init__(self, config: DedupSettings, index: CandidateIndex, hasher: MinHasher) -> None:
         self.config = config
         self.index = index
         self.hasher = hasher
@@ -408,7 +371,7 @@ def load_candidates(
 
 
 def _redis_basename(
-    config: DedupConfig, hasher: MinHasher, database_url: str, bands: int, rows: int
+    config: DedupSettings, hasher: MinHasher, database_url: str, bands: int, rows: int
 ) -> str:
     """A Redis key prefix naming the corpus and everything that makes signatures comparable."""
     corpus = make_url(database_url).render_as_string(hide_password=True)
@@ -417,9 +380,8 @@ def _redis_basename(
     return f"{config.redis_prefix}:{tag}:{kind}"
 
 
-def build_deduplicator(settings: Settings, database_url: str) -> ExactDeduplicator:
+def build_deduplicator(config: DedupSettings, database_url: str) -> ExactDeduplicator:
     """The deduplicator `[dedup]` asks for, with its LSH index (memory or Redis)."""
-    config = build_section(DedupConfig, settings, "dedup")
     if not config.near_duplicates:
         return ExactDeduplicator()
     hasher = MinHasher(

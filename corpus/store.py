@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import Settings, load_settings
 from corpus.dedup import ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
 from corpus.migrate import SchemaError, upgrade
@@ -35,7 +36,6 @@ from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
 from extractors import Extracted, InputFailure
 from extractors.inputs import escape_undecodable
-from newscorpus.settings import Settings, load_settings
 
 EXPORT_FIELDS = (
     "id", "source", "url", "title", "text", "language", "published", "authors", "site",
@@ -464,5 +464,5 @@ def open_store(
         engine.dispose()
         raise StoreError(str(exc)) from exc
     if deduplicator is None:
-        deduplicator = build_deduplicator(settings or load_settings(), url)
+        deduplicator = build_deduplicator((settings or load_settings()).dedup, url)
     return CorpusStore(engine, deduplicator)

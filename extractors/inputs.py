@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from config import ExtractionSettings
 from extractors.article import Document, DocumentKind
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -229,7 +230,7 @@ def read_file(path: Path, shown: str, max_bytes: int) -> Iterator[Document | Inp
 
 
 def iter_documents(
-    paths: Iterable[str], max_bytes: int = 20_000_000
+    paths: Iterable[str], max_bytes: int = ExtractionSettings().max_input_bytes
 ) -> Iterator[Document | InputFailure]:
     """Every document under `paths` (files, or directories walked recursively in name order)."""
     for given in paths:

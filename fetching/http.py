@@ -20,8 +20,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from config import FetchSettings
 from fetching.body import ACCEPT_ENCODING, BodyError, read_body
-from fetching.config import FetchConfig
 from fetching.politeness import HostThrottle
 from fetching.robots import RobotsCache
 from fetching.safety import AllowList, FetchRefused, Resolver, check_url, resolve_host
@@ -157,7 +157,7 @@ class Fetcher:
 
     def __init__(
         self,
-        config: FetchConfig,
+        config: FetchSettings,
         *,
         sleep: Callable[[float], None] = time.sleep,
         resolver: Resolver = resolve_host,

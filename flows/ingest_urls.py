@@ -6,10 +6,10 @@ from typing import Any
 
 from prefect import flow
 
+from config import load_settings
 from corpus.store import open_store
 from fetching.pages import FetchTarget, open_page_fetcher
 from flows.pipeline import run_pipeline
-from newscorpus.settings import load_settings
 
 
 @flow(name="ingest_urls", log_prints=True)
@@ -20,8 +20,8 @@ def ingest_urls(
     settings = load_settings(config_path)
     targets = [FetchTarget(url) for url in urls]
     with (
-        open_store(database_url or settings.database_url, settings=settings) as store,
-        open_page_fetcher(settings, store.engine) as fetcher,
+        open_store(database_url or settings.database.url, settings=settings) as store,
+        open_page_fetcher(settings.fetch, store.engine) as fetcher,
     ):
         return run_pipeline(
             "ingest_urls", targets, settings, store, {"url_count": len(urls)}, fetcher=fetcher

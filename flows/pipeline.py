@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from config import Settings
 from corpus.report import RunSummary, failures_markdown, summary_rows
 from corpus.store import CorpusStore, SaveResult
 from extractors import (
@@ -24,7 +25,6 @@ from extractors import (
     extract_many,
 )
 from fetching.pages import FetchedBatch, FetchTarget, PageFetcher
-from newscorpus.settings import Settings
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -91,13 +91,12 @@ def run_pipeline(
     The flow opens the store once and passes it here (and its engine to the fetcher)."""
     logger = get_run_logger()
     run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
+    logger.info("corpus %s, run %s", store.engine.url.render_as_string(hide_password=True), run_id)
     summary = summary or RunSummary()
     unstored = 0
     try:
         config = ExtractionConfig.from_settings(settings)
-        batch_size = int(settings.get("pipeline", "batch_size", 64))
-        if batch_size < 1:
-            raise ValueError(f"[pipeline] batch_size must be at least 1, not {batch_size}")
+        batch_size = settings.pipeline.batch_size
         # Every count is reported, even as 0 in a run that had nothing to do.
         summary.extra.update({"extracted": 0, **(FetchedBatch().counts() if fetcher else {})})
         for number, batch in enumerate(batched(documents, batch_size), start=1):

@@ -8,10 +8,9 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
-from fetching.groups import feed_groups
+from config import Settings
 from flows.ingest_feeds import ingest_feeds
 from flows.ingest_urls import ingest_urls
-from newscorpus.settings import Settings
 
 ON_DEMAND = "on-demand"
 
@@ -21,7 +20,7 @@ def feed_deployments(
 ) -> list[RunnerDeployment]:
     """A deployment `ingest_feeds/<group>` on the group's cron for each group with feeds."""
     deployments = []
-    for group in feed_groups(settings):
+    for group in settings.feeds.groups:
         if not group.feeds:
             continue
         deployments.append(

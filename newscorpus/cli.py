@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
-from newscorpus.settings import DEFAULT_CONFIG_PATH, SettingsError, load_settings
+from config import Settings, SettingsError, load_settings
+from config.loading import DEFAULT_CONFIG_PATH
 
 EXIT_RUN_FAILED = 2
 EXIT_RUN_INCOMPLETE = 1
@@ -20,8 +21,34 @@ class CommandError(Exception):
     """The command could not proceed; the message is printed and the exit status is 2."""
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    return args.db or load_settings(args.config).database_url
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings of `--config`, checked: every command loads them before any work starts."""
+    return load_settings(args.config)
+
+
+def _database_url(args: argparse.Namespace, settings: Settings) -> str:
+    return args.db or settings.database.url
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    settings = _settings(args)
+    from corpus.store import open_store
+
+    return open_store(_database_url(args, settings), settings=settings)
+
+
+def _flow_parameter_url(url: str | None) -> str | None:
+    """`url` as a flow parameter, or None when it holds a password: Prefect stores parameters
+    in plain text and shows them in its UI, so such a URL reaches the flows (in this process
+    and in the ones `serve` starts) through NEWSCORPUS_DATABASE_URL instead."""
+    if url is None:
+        return None
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).password is None:
+        return url
+    os.environ["NEWSCORPUS_DATABASE_URL"] = url
+    return None
 
 
 def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
@@ -44,10 +71,11 @@ def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from newscorpus.prefect_env import configure_prefect_environment
 
+    url = _flow_parameter_url(_database_url(args, _settings(args)))
+    config = args.config
     configure_prefect_environment()
     from flows.import_files import import_files
 
-    url, config = _database_url(args), args.config
     return _run_flow(lambda: import_files(list(args.paths), database_url=url, config_path=config))
 
 
@@ -66,37 +94,39 @@ def _url_list(path: str) -> list[str]:
 def cmd_ingest_urls(args: argparse.Namespace) -> int:
     from newscorpus.prefect_env import configure_prefect_environment
 
+    url = _flow_parameter_url(_database_url(args, _settings(args)))
+    config = args.config
     urls = _url_list(args.file)
     configure_prefect_environment()
     from flows.ingest_urls import ingest_urls
 
-    url, config = _database_url(args), args.config
     return _run_flow(lambda: ingest_urls(urls, database_url=url, config_path=config))
 
 
 def cmd_ingest_feeds(args: argparse.Namespace) -> int:
-    from fetching.groups import configured_feeds
     from newscorpus.prefect_env import configure_prefect_environment
 
-    feeds = args.feeds or configured_feeds(load_settings(args.config))
+    settings = _settings(args)
+    feeds = args.feeds or settings.feeds.all_feeds()
     if not feeds:
         raise CommandError("no feeds: pass --feed URL or add [[feeds.groups]] to the config")
+    url, config = _flow_parameter_url(_database_url(args, settings)), args.config
     configure_prefect_environment()
     from flows.ingest_feeds import ingest_feeds
 
-    url, config = _database_url(args), args.config
     return _run_flow(lambda: ingest_feeds(feeds, database_url=url, config_path=config))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from newscorpus.prefect_env import configure_prefect_environment
 
+    config = os.path.abspath(args.config) if args.config else None
+    settings = load_settings(config)
     configure_prefect_environment()
     from flows.serve import feed_deployments, on_demand_deployment, serve_deployments
 
-    config = os.path.abspath(args.config) if args.config else None
-    settings = load_settings(config)
-    scheduled = feed_deployments(settings, args.db, config)
+    url = _flow_parameter_url(args.db)
+    scheduled = feed_deployments(settings, url, config)
     if not scheduled:
         print(
             f"newscorpus: no feed group with feeds in {settings.source}: serving only the "
@@ -104,14 +134,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "feeds to schedule feeds (see docs/fetching.md)",
             file=sys.stderr,
         )
-    serve_deployments([*scheduled, on_demand_deployment(args.db, config)])
+    serve_deployments([*scheduled, on_demand_deployment(url, config)])
     return 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from extractors import ExtractionConfig, InputFailure, extract_many, iter_documents
 
-    config = ExtractionConfig.from_settings(load_settings(args.config))
+    config = ExtractionConfig.from_settings(_settings(args))
     for given in args.paths:
         for result in extract_many(iter_documents([given], config.max_input_bytes), config):
             if isinstance(result, InputFailure):
@@ -135,9 +165,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from corpus.export import export_jsonl
-    from corpus.store import open_store
 
-    store = open_store(_database_url(args))
+    store = _open_store(args)
     target = open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout)  # noqa: SIM115
     with target as out:
         count = export_jsonl(store, out, canonical_only=args.canonical_only)
@@ -160,9 +189,7 @@ def fetch_counts_line(counts: dict[str, Any]) -> str | None:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from corpus.store import open_store
-
-    store = open_store(_database_url(args))
+    store = _open_store(args)
     runs = store.recent_runs(args.limit)
     if args.json:
         for run in runs:
@@ -194,10 +221,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
     from corpus.clusters import iter_clusters
-    from corpus.store import open_store
 
     count = 0
-    for cluster in iter_clusters(open_store(_database_url(args)), min_size=args.min_size):
+    for cluster in iter_clusters(_open_store(args), min_size=args.min_size):
         count += 1
         if args.json:
             print(json.dumps(cluster, ensure_ascii=False))
@@ -219,14 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db",
-        default=os.environ.get("NEWSCORPUS_DATABASE_URL"),
         help="SQLAlchemy database URL (env NEWSCORPUS_DATABASE_URL; "
         "default from the config: sqlite:///./data/newscorpus.db)",
     )
     parser.add_argument(
         "--config",
-        default=os.environ.get("NEWSCORPUS_CONFIG"),
-        help=f"config file (env NEWSCORPUS_CONFIG; default {DEFAULT_CONFIG_PATH})",
+        help=f"config file (env NEWSCORPUS_CONFIG; default {DEFAULT_CONFIG_PATH} when it exists)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -295,7 +319,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, SQLAlchemyError | StoreError):
             print(f"newscorpus: database error: {exc}", file=sys.stderr)
             return EXIT_RUN_FAILED
+        if _refused_by_prefect(exc):
+            print(
+                f"newscorpus: the Prefect API refused the request ({exc.response.status_code}): "
+                "set PREFECT_API_AUTH_STRING to the server's auth string (user:password)",
+                file=sys.stderr,
+            )
+            return EXIT_RUN_FAILED
         raise
+
+
+def _refused_by_prefect(exc: Exception) -> bool:
+    """The Prefect server requires an auth string and got none, or a wrong one."""
+    import httpx
+
+    return isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (401, 403)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from config import Settings, SettingsError, settings_from
 from corpus.dedup import ExactDeduplicator, NearDuplicateDeduplicator, build_deduplicator
 from corpus.models import ArticleVersion, Signature
 from corpus.store import CorpusStore, open_store
 from extractors import Article, Extracted, ExtractionConfig, extract_many, iter_documents
 from newscorpus.cli import main
-from newscorpus.settings import Settings, SettingsError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,7 +73,7 @@ def cluster_count(store: CorpusStore) -> int:
 
 
 def dedup_settings(**values) -> Settings:
-    return Settings({"dedup": values})
+    return settings_from({"dedup": values})
 
 
 def test_seeds_stay_five_clusters_and_copies_join(db_url, seeds):
@@ -202,7 +202,7 @@ def test_near_duplicates_can_be_switched_off(db_url, seeds):
 )
 def test_bad_dedup_settings_are_refused(values, db_url):
     with pytest.raises(SettingsError, match=r"\[dedup\]"):
-        build_deduplicator(dedup_settings(**values), db_url)
+        build_deduplicator(dedup_settings(**values).dedup, db_url)
 
 
 def test_duplicates_command_lists_clusters(db_url, seeds, capsys):

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect, text, update
 
 from corpus.models import Base, Run, utcnow
 from corpus.store import StoreError, open_store
-from extractors import Article, Extracted
+from extractors import Article, Document, Extracted
 from newscorpus.cli import main
 
 BODY = "The council approved the new harbour budget after a long debate on Tuesday night."
@@ -85,13 +85,25 @@ def test_starting_a_run_marks_dead_runs_crashed(db_url):
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_bad_parameter_after_the_run_row_exists_ends_the_run_failed(tmp_path, db_url):
-    from flows.import_files import import_files
+def test_an_error_after_the_run_row_exists_ends_the_run_failed(db_url):
+    """Settings are checked before a run starts; whatever still goes wrong once its row
+    exists (here the inputs of a flow) ends it `failed`, never `running`."""
+    from prefect import flow
 
-    config = tmp_path / "bad.toml"
-    config.write_text("[pipeline]\nbatch_size = 0\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
-        import_files([str(tmp_path)], database_url=db_url, config_path=str(config))
+    from config import load_settings
+    from flows.pipeline import run_pipeline
+
+    def documents():
+        yield Document(source="a.txt", kind="text", payload=BODY)
+        raise ValueError("bad parameter: not a path")
+
+    @flow
+    def broken() -> dict:
+        with open_store(db_url) as store:
+            return run_pipeline("import_files", documents(), load_settings(), store, {})
+
+    with pytest.raises(ValueError, match="bad parameter"):
+        broken()
     assert [run["status"] for run in open_store(db_url).recent_runs()] == ["failed"]
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from datetime import UTC, datetime
 
 import pytest
 
-from fetching.config import FetchConfig
+from config import SettingsError, settings_from
 from fetching.http import header_charset, media_type, retry_after_seconds
 from fetching.politeness import HostThrottle
 from fetching.safety import AllowList, FetchRefused, address_problem, check_url
 from fetching.urls import article_url, declared_canonical, read_url_list, request_url
-from newscorpus.settings import Settings, SettingsError
 
 
 @pytest.mark.parametrize(
@@ -81,18 +81,18 @@ def test_public_addresses_pass():
 
 
 def test_allow_hosts_from_the_environment_replace_the_config(monkeypatch):
-    settings = Settings({"fetch": {"allow_hosts": ["intranet.example"], "retries": 1}})
+    tables = {"fetch": {"allow_hosts": ["intranet.example"], "retries": 1}}
     monkeypatch.delenv("NEWSCORPUS_FETCH_ALLOW_HOSTS", raising=False)
-    assert FetchConfig.from_settings(settings).allow_hosts == ("intranet.example",)
+    assert settings_from(tables, environ=os.environ).fetch.allow_hosts == ("intranet.example",)
     monkeypatch.setenv("NEWSCORPUS_FETCH_ALLOW_HOSTS", " 127.0.0.1, Localhost ,")
-    config = FetchConfig.from_settings(settings)
+    config = settings_from(tables, environ=os.environ).fetch
     assert config.allow_hosts == ("127.0.0.1", "localhost")
     assert config.retries == 1
 
 
 def test_unknown_fetch_keys_are_an_error():
     with pytest.raises(SettingsError, match=r"unknown key\(s\) \['max_body'\]"):
-        FetchConfig.from_settings(Settings({"fetch": {"max_body": 1}}))
+        settings_from({"fetch": {"max_body": 1}})
 
 
 def test_throttle_spaces_requests_per_host():
