@@ -27,7 +27,7 @@ def iter_clusters(store: CorpusStore, min_size: int = 2) -> Iterator[dict[str, A
         .where(ArticleVersion.cluster_id.in_(shared))
         .order_by(ArticleVersion.cluster_id, ArticleVersion.created_at, ArticleVersion.id)
     )
-    with store.sessions() as session:
+    with store.reading() as session:
         rows = session.execute(query.execution_options(stream_results=True, yield_per=500))
         for cluster_id, group in groupby(rows, key=lambda row: row[0].cluster_id):
             members = [_member(version, locator) for version, locator in group]

@@ -151,7 +151,8 @@ class NearDuplicateDeduplicator:
         self._staged_bands.clear()
 
     def _bring_up_to_date(self, session: Session) -> None:
-        """Once per batch, after its first write (SQLite's writer lock is held from then on):
+        """Once per batch, after its first write (SQLite's writer lock is held by then: its
+        store transactions begin IMMEDIATE):
         index every signature committed since the index's watermark."""
         if not self._current:
             for keys, values, watermark in self.signatures.since(session, self.index.watermark):

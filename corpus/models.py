@@ -141,7 +141,9 @@ class DedupState(Base):
 
 
 class Run(Base):
-    """One ingestion run (one flow run) with its parameters and final counts."""
+    """One ingestion run (one flow run) with its parameters and final counts. Its owner
+    (`host`, `pid`) and `heartbeat_at` (updated with every stored batch) tell a run whose
+    process died (`crashed`) from one still going."""
 
     __tablename__ = "runs"
 
@@ -153,6 +155,9 @@ class Run(Base):
     prefect_flow_run_id: Mapped[str | None] = mapped_column(String(36))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Failure(Base):

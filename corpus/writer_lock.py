@@ -11,7 +11,8 @@ WRITER_LOCK = 0x6E657773  # PostgreSQL advisory lock key of newscorpus's dedupli
 def take_writer_turn(session: Session) -> None:
     """Serialise deduplicating writers of one database until this transaction ends, so
     signature ids are committed in order and no batch misses another's. SQLite already has a
-    single writer (held from the batch's first write on); PostgreSQL takes an advisory lock,
+    single writer (the store begins its write transactions IMMEDIATE, so the write lock is held
+    for the whole batch); PostgreSQL takes an advisory lock,
     before any write so that it can never deadlock with row locks."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))

@@ -278,14 +278,19 @@ class Fetcher:
     ) -> FetchResponse:
         """One attempt: request, and follow redirects hop by hop, checking each target."""
         visited = {url}
-        current = url
+        previous, current = None, url
         for _hop in range(self.config.max_redirects + 1):
-            addresses = check_url(current, self.allow, self.resolver)
+            try:
+                addresses = check_url(current, self.allow, self.resolver)
+            except FetchRefused as exc:
+                if previous is None:
+                    raise
+                raise FetchRefused(f"redirect from {previous} to {current} {exc}") from exc
             self.throttle.wait(urlsplit(current).netloc.lower())
             result = self._request(current, addresses, accept, validators)
             if isinstance(result, FetchResponse):
                 return result
-            current = urljoin(current, result)
+            previous, current = current, urljoin(current, result)
             if current in visited:
                 raise FetchError(f"redirect loop: {current} was already visited", lasting=True)
             visited.add(current)

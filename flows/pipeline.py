@@ -99,12 +99,13 @@ def run_pipeline(
     run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
     logger.info("corpus %s, run %s", store.engine.url.render_as_string(hide_password=True), run_id)
     summary = summary or RunSummary()
-    config = ExtractionConfig.from_settings(settings)
-    batch_size = settings.pipeline.batch_size
-    # Every count is reported, even as 0 in a run that had nothing to do.
-    fetch_counts = {**FetchedBatch().counts(), "fetch_failed": 0} if fetcher else {}
-    summary.extra.update({"extracted": 0, **fetch_counts})
+    unstored = 0
     try:
+        config = ExtractionConfig.from_settings(settings)
+        batch_size = settings.pipeline.batch_size
+        # Every count is reported, even as 0 in a run that had nothing to do.
+        fetch_counts = {**FetchedBatch().counts(), "fetch_failed": 0} if fetcher else {}
+        summary.extra.update({"extracted": 0, **fetch_counts})
         for number, batch in enumerate(batched(documents, batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None
             results = extract_batch(fetched.items if fetched else batch, config)
@@ -119,6 +120,7 @@ def run_pipeline(
             summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
             summary.add_saved(saved)
             summary.add_failures(failures)
+            unstored += sum(failure.stage == "store" for failure in failures)
             logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
     except (KeyboardInterrupt, TerminationSignal) as exc:
         store.finish_run(run_id, "cancelled", summary.counts())
@@ -127,6 +129,8 @@ def run_pipeline(
         store.finish_run(run_id, "failed", summary.counts())
         raise
     counts = summary.counts()
-    store.finish_run(run_id, "completed", counts)
+    # A run that could not store an article it extracted did not do its job: it says so.
+    status = "incomplete" if unstored else "completed"
+    store.finish_run(run_id, status, counts)
     publish_report(flow_name, run_id, summary)
-    return {"run_id": run_id, **counts}
+    return {"run_id": run_id, "status": status, **counts}

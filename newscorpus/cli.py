@@ -15,6 +15,7 @@ from config import Settings, SettingsError, load_settings
 from config.loading import DEFAULT_CONFIG_PATH
 
 EXIT_RUN_FAILED = 2
+EXIT_RUN_INCOMPLETE = 1
 EXIT_INTERRUPTED = 130
 
 
@@ -78,8 +79,16 @@ def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
             return EXIT_INTERRUPTED
     from corpus.report import render_table
 
-    print(f"run {counts.pop('run_id')}")
+    run_id, status = counts.pop("run_id"), counts.pop("status", "completed")
+    print(f"run {run_id}")
     print(render_table(counts))
+    if status != "completed":
+        print(
+            f"newscorpus: run {run_id} is {status}: some articles were not stored "
+            "(see `newscorpus runs`)",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_INCOMPLETE
     return 0
 
 
@@ -315,7 +324,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print("no runs yet")
         return 0
     header = (
-        f"{'started (UTC)':19}  {'flow':14}  {'status':9}  imported  new  vers  same  dups  fail"
+        f"{'started (UTC)':19}  {'flow':14}  {'status':10}  imported  new  vers  same  dups  fail"
     )
     print(header)
     print("-" * len(header))
@@ -323,7 +332,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         c = run["counts"]
         dups = c.get("duplicates", 0) + c.get("near_duplicates", 0)
         print(
-            f"{run['started_at'][:19]:19}  {run['flow'][:14]:14}  {run['status']:9}  "
+            f"{run['started_at'][:19]:19}  {run['flow'][:14]:14}  {run['status']:10}  "
             f"{c.get('imported', 0):>8}  {c.get('new', 0):>3}  {c.get('new_versions', 0):>4}  "
             f"{c.get('unchanged', 0):>4}  {dups:>4}  {c.get('failures', 0):>4}"
         )

@@ -32,7 +32,15 @@ from fetching.urls import article_url, declared_canonical, read_url_list, reques
         ("fe80::1", "a link-local address"),
         ("fc00::1", "a private address"),
         ("fd00:ec2::254", "the cloud metadata address"),
-        ("::ffff:10.0.0.1", "a private address"),
+        ("::ffff:10.0.0.1", "a private address embedded in IPv6 (10.0.0.1)"),
+        ("::127.0.0.1", "a loopback address embedded in IPv6 (127.0.0.1)"),
+        ("2002:7f00:1::1", "a loopback address embedded in IPv6 (127.0.0.1)"),
+        ("2002:a9fe:a9fe::1", "the cloud metadata address embedded in IPv6 (169.254.169.254)"),
+        ("64:ff9b::7f00:1", "a loopback address embedded in IPv6 (127.0.0.1)"),
+        ("64:ff9b:1::a00:1", "a private address embedded in IPv6 (10.0.0.1)"),
+        # Teredo: server 65.54.227.120, client 127.0.0.1 (stored inverted: 0x80fffffe).
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "a loopback address embedded in IPv6 (127.0.0.1)"),
+        ("2002:5db8:d70e::1", None),  # 6to4 of the public 93.184.215.14
         ("93.184.215.14", None),
         ("2606:4700::1111", None),
     ],
@@ -60,6 +68,12 @@ def test_allow_list_opens_names_addresses_and_networks():
         check_url("http://other.example/", allow, fixed_resolver("10.2.0.1"))
     with pytest.raises(FetchRefused, match="::1"):
         check_url("http://localhost:8000/", allow, fixed_resolver("127.0.0.1", "::1"))
+
+
+def test_a_malformed_url_is_refused_with_the_reason():
+    with pytest.raises(FetchRefused, match="refused: malformed URL: Invalid IPv6 URL"):
+        check_url("http://[::1/x", AllowList([]), fixed_resolver("93.184.215.14"))
+    assert request_url("http://[::1/x") == "http://[::1/x"
 
 
 def test_public_addresses_pass():

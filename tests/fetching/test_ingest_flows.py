@@ -35,12 +35,13 @@ def config_path(tmp_path, monkeypatch):
 
 @pytest.fixture
 def corpus_engines(db_url):
-    """Every SQLAlchemy Engine that connects to the test corpus while the test runs."""
+    """Every SQLAlchemy Engine that connects to the test corpus while the test runs, known
+    by its connection pool (an engine's execution-option views share it)."""
     engines = set()
 
     def seen(connection):
         if connection.engine.url.render_as_string(hide_password=False) == db_url:
-            engines.add(connection.engine)
+            engines.add(connection.engine.pool)
 
     event.listen(Engine, "engine_connect", seen)
     yield engines
@@ -268,6 +269,23 @@ def test_refusals_and_limits_are_recorded_failures(prefect_harness, site, db_url
     assert (counts["failures"], counts["fetched"], counts["new"]) == (6, 0, 0)
     recorded = failure_reasons(db_url, counts["run_id"])
     assert recorded == {url: ("fetch", reason) for url, reason in expected.items()}
+
+
+def test_malformed_url_and_refused_redirect_are_failures_of_those_urls(
+    prefect_harness, site, db_url, config_path
+):
+    good = site.route("/news/ok", Reply(body=article_html("Bridge reopens", "bridge")))
+    hop = site.route("/go", Reply(302, headers={"Location": "http://10.0.0.1/admin"}))
+    counts = ingest_urls(["http://[::1/x", hop, good], database_url=db_url, config_path=config_path)
+    assert (counts["status"], counts["failures"], counts["new"]) == ("completed", 2, 1)
+    assert failure_reasons(db_url, counts["run_id"]) == {
+        "http://[::1/x": ("fetch", "refused: malformed URL: Invalid IPv6 URL"),
+        hop: (
+            "fetch",
+            f"redirect from {hop} to http://10.0.0.1/admin refused: 10.0.0.1 resolves to a "
+            "private address (10.0.0.1); add it to the fetch allow-list to fetch it",
+        ),
+    }
 
 
 def test_header_charset_reaches_the_extractor(prefect_harness, site, db_url, config_path):
