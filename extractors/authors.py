@@ -84,7 +84,8 @@ def author_names(
 ) -> list[str]:
     """The people named by the first of `sources` (lists of candidates, best first) that names
     any, each once. The site's own name is no author beside people ("Condé Nast" next to the
-    writer); a page that names no person is credited to the site or its JSON-LD organisations."""
+    writer); a page that names no person is credited to its JSON-LD author organisations, as the
+    page spells them ("ndr.de", "dpa"), else to the site's name found in its meta tags or byline."""
     credits: list[str] = []
     for candidates in sources:
         names: list[str] = []
@@ -97,4 +98,4 @@ def author_names(
         if people := [name for name in names if not names_site(name, sites)]:
             return people
         credits = credits or names
-    return credits or organizations
+    return organizations or credits

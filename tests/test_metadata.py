@@ -114,6 +114,16 @@ def test_an_organisation_author_only_when_no_person_is_named() -> None:
     assert meta(page(jsonld=jsonld)).authors == ["Coast Wire"]
 
 
+def test_a_jsonld_organisation_credit_wins_over_the_site_name_in_the_meta_tags() -> None:
+    head = (
+        '<meta name="author" content="Coast Times">'
+        '<meta property="og:site_name" content="Coast Times">'
+    )
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Organization", "name": "coast.de"}}
+    assert meta(page(head, jsonld=jsonld)).authors == ["coast.de"]
+    assert meta(page(head)).authors == ["Coast Times"]
+
+
 def test_broken_jsonld_does_not_lose_the_page() -> None:
     html = page('<script type="application/ld+json">{"@type": "NewsArticle", </script>')
     (result,) = extract_many([Document("broken.html", "html", html)])
