@@ -82,12 +82,14 @@ def _parts(candidate: str, rules: RuleSet) -> list[str]:
 def author_names(
     sources: Iterable[Iterable[str]], rules: RuleSet, sites: list[str], organizations: list[str]
 ) -> list[str]:
-    """The people named by the first of `sources` (lists of candidates, best first) that names
-    any, each once. The site's own name is no author beside people ("Condé Nast" next to the
-    writer); a page that names no person is credited to its JSON-LD author organisations, as the
-    page spells them ("ndr.de", "dpa"), else to the site's name found in its meta tags or byline."""
+    """The people named by the first of `sources` (lists of candidates, best first; the first is
+    the JSON-LD people) that names any, each once. The site's own name is no author beside people
+    ("Condé Nast" next to the writer) unless the JSON-LD credits it as an author organisation:
+    the JSON-LD author organisations ("dpa", "ndr.de", as the page spells them) stand beside the
+    JSON-LD people, and alone on a page that names no person; else the page is credited to the
+    site's name found in its meta tags or byline."""
     credits: list[str] = []
-    for candidates in sources:
+    for rank, candidates in enumerate(sources):
         names: list[str] = []
         seen: set[str] = set()
         parts = (part for candidate in candidates for part in _parts(candidate, rules))
@@ -96,6 +98,7 @@ def author_names(
                 seen.add(key)
                 names.append(name)
         if people := [name for name in names if not names_site(name, sites)]:
-            return people
+            beside = organizations if rank == 0 else []
+            return people + [org for org in beside if compact(org) not in seen]
         credits = credits or names
     return organizations or credits

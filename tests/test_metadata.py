@@ -99,7 +99,7 @@ def test_jsonld_authors_in_a_graph_as_objects_references_and_name_parts() -> Non
         ],
     }
     found = meta(page(jsonld=jsonld))
-    assert found.authors == ["Jane Doe", "John Roe", "Anna Giulia Fink"]
+    assert found.authors == ["Jane Doe", "John Roe", "Anna Giulia Fink", "Coast Wire"]
     assert found.published == "2024-05-03"
     assert found.site == "Coast Times"
 
@@ -122,6 +122,20 @@ def test_a_jsonld_organisation_credit_wins_over_the_site_name_in_the_meta_tags()
     jsonld = {"@type": "NewsArticle", "author": {"@type": "Organization", "name": "coast.de"}}
     assert meta(page(head, jsonld=jsonld)).authors == ["coast.de"]
     assert meta(page(head)).authors == ["Coast Times"]
+
+
+def test_jsonld_author_organisations_stand_beside_the_jsonld_people() -> None:
+    head = '<meta property="og:site_name" content="Coast Times">'
+    authors = [
+        {"@type": "Person", "name": "Jane Doe"},
+        {"@type": "Organization", "name": "Coast Wire"},
+        {"@type": "Organization", "name": "Coast Times"},
+    ]
+    jsonld = {"@type": "NewsArticle", "author": authors}
+    assert meta(page(head, jsonld=jsonld)).authors == ["Jane Doe", "Coast Wire", "Coast Times"]
+    byline = '<div class="byline">By Jane Doe</div>'
+    jsonld = {"@type": "NewsArticle", "author": authors[1:]}
+    assert meta(page(head, byline, jsonld)).authors == ["Jane Doe"]  # a person in the byline
 
 
 def test_broken_jsonld_does_not_lose_the_page() -> None:
