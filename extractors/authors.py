@@ -94,7 +94,11 @@ def author_names(
         seen: set[str] = set()
         parts = (part for candidate in candidates for part in _parts(candidate, rules))
         for name in (person_name(part, rules) for part in parts):
-            if name and (key := compact(name)) not in seen:
+            # Outside JSON-LD, a one-word "name" is a handle, a button ("Follow"), a place, half
+            # of a split "Last, First" or a label cut off its value ("Quelle sid" -> "Quelle").
+            if not name or (rank and " " not in name):
+                continue
+            if (key := compact(name)) not in seen:
                 seen.add(key)
                 names.append(name)
         if people := [name for name in names if not names_site(name, sites)]:

@@ -179,6 +179,11 @@ def test_names_are_taken_once_and_split_at_joiners() -> None:
     assert author_names([["Capital Von Jemima Kelly"]], RULES, [], []) == ["Jemima Kelly"]
 
 
+def test_outside_jsonld_a_name_cut_to_one_word_is_no_author() -> None:
+    assert author_names([[], ["Quelle sid", "Follow"]], RULES, [], ["coast.de"]) == ["coast.de"]
+    assert author_names([["Quelle"]], RULES, [], []) == ["Quelle"]  # JSON-LD names it
+
+
 def test_byline_junk_on_the_page_is_not_an_author() -> None:
     body = '<div class="byline">Phil Helsel is a reporter for Coast News</div>'
     assert meta(page(body=body)).authors == ["Phil Helsel"]
