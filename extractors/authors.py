@@ -79,6 +79,16 @@ def _parts(candidate: str, rules: RuleSet) -> list[str]:
     return found
 
 
+def _names(candidate: str, rules: RuleSet, sites: list[str]) -> list[str | None]:
+    """The names a candidate lists (`_parts` cut by `person_name`); a candidate that is (part of)
+    the site's name is kept as the page spells it ("FOCUS online", not "FOCUS")."""
+    names = [person_name(part, rules) for part in _parts(candidate, rules)]
+    key = compact(candidate)
+    if key and any(key in compact(site) for site in sites):
+        return [" ".join(candidate.split())]
+    return names
+
+
 def author_names(
     sources: Iterable[Iterable[str]], rules: RuleSet, sites: list[str], organizations: list[str]
 ) -> list[str]:
@@ -92,8 +102,7 @@ def author_names(
     for rank, candidates in enumerate(sources):
         names: list[str] = []
         seen: set[str] = set()
-        parts = (part for candidate in candidates for part in _parts(candidate, rules))
-        for name in (person_name(part, rules) for part in parts):
+        for name in (name for text in candidates for name in _names(text, rules, sites)):
             # Outside JSON-LD, a one-word "name" is a handle, a button ("Follow"), a place, half
             # of a split "Last, First" or a label cut off its value ("Quelle sid" -> "Quelle").
             if not name or (rank and " " not in name):

@@ -169,6 +169,12 @@ def test_the_sites_own_name_is_no_author_beside_people() -> None:
     assert names == ["Molly Wood"]
 
 
+def test_a_credit_to_the_site_is_kept_as_the_page_spells_it() -> None:
+    assert author_names([["COAST online"]], RULES, ["COAST online"], []) == ["COAST online"]
+    byline = ["Coast News wire services Published"]
+    assert author_names([[], [], byline], RULES, ["Coast News"], []) == ["Coast News"]
+
+
 def test_names_are_taken_once_and_split_at_joiners() -> None:
     sources = [["Sophie Foster", "Sophie-Foster"], ["Jane Doe"]]
     assert author_names(sources, RULES, [], []) == ["Sophie Foster"]
