@@ -54,6 +54,27 @@ def test_the_displayed_h1_wins_over_a_different_seo_title() -> None:
     assert found.title == "Harbour reopens after three days of storms"
 
 
+def test_an_og_title_the_page_shows_as_a_heading_wins() -> None:
+    jsonld = {"@type": "NewsArticle", "headline": "Harbour: ships sail again after the storm"}
+    head = (
+        '<meta property="og:title" content="Ships sail again | Coast Times">'
+        '<meta property="og:site_name" content="Coast Times">'
+        "<title>Harbour: ships sail again after the storm | Coast Times</title>"
+    )
+    h1 = "<h1>Harbour: ships sail again after the storm</h1>"
+    shown = meta(
+        page(
+            head,
+            h1 + '<h2><span class="kicker">Harbour</span></h2>'
+            "<h2><span>Ships sail again</span></h2>",
+            jsonld,
+        )
+    )
+    assert shown.title == "Ships sail again"
+    in_a_paragraph = meta(page(head, h1 + "<p>Ships sail again</p>", jsonld))
+    assert in_a_paragraph.title == "Harbour: ships sail again after the storm"
+
+
 def test_the_jsonld_headline_comes_first_and_loses_its_suffix_where_the_h1_shows_it() -> None:
     jsonld = {"@type": "NewsArticle", "headline": "Harbour reopens &amp; ships sail - Coast.de"}
     head = '<meta property="og:title" content="Ships are back">'
