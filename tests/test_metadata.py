@@ -73,6 +73,8 @@ def test_an_og_title_the_page_shows_as_a_heading_wins() -> None:
     assert shown.title == "Ships sail again"
     in_a_paragraph = meta(page(head, h1 + "<p>Ships sail again</p>", jsonld))
     assert in_a_paragraph.title == "Harbour: ships sail again after the storm"
+    also_an_h1 = meta(page(head, "<h1>Ships sail again</h1><h2>Ships sail again</h2>", jsonld))
+    assert also_an_h1.title == "Harbour: ships sail again after the storm"
 
 
 def test_the_jsonld_headline_comes_first_and_loses_its_suffix_where_the_h1_shows_it() -> None:
