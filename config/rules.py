@@ -150,6 +150,7 @@ class JsonLdRules(RuleTable):
 class TitleRules(RuleTable):
     separators: Patterns
     max_affixes: Count
+    heading_tags: Strings
     max_chars: int = Field(ge=1)
     max_affix_words: Count
 

@@ -79,22 +79,39 @@ def _parts(candidate: str, rules: RuleSet) -> list[str]:
     return found
 
 
+def _names(candidate: str, rules: RuleSet, sites: list[str]) -> list[str | None]:
+    """The names a candidate lists (`_parts` cut by `person_name`); a candidate that is (part of)
+    the site's name is kept as the page spells it ("FOCUS online", not "FOCUS")."""
+    names = [person_name(part, rules) for part in _parts(candidate, rules)]
+    key = compact(candidate)
+    if key and any(key in compact(site) for site in sites):
+        return [" ".join(candidate.split())]
+    return names
+
+
 def author_names(
     sources: Iterable[Iterable[str]], rules: RuleSet, sites: list[str], organizations: list[str]
 ) -> list[str]:
-    """The people named by the first of `sources` (lists of candidates, best first) that names
-    any, each once. The site's own name is no author beside people ("Condé Nast" next to the
-    writer); a page that names no person is credited to the site or its JSON-LD organisations."""
+    """The people named by the first of `sources` (lists of candidates, best first; the first is
+    the JSON-LD people) that names any, each once. The site's own name is no author beside people
+    ("Condé Nast" next to the writer) unless the JSON-LD credits it as an author organisation:
+    the JSON-LD author organisations ("dpa", "ndr.de", as the page spells them) stand beside the
+    JSON-LD people, and alone on a page that names no person; else the page is credited to the
+    site's name found in its meta tags or byline."""
     credits: list[str] = []
-    for candidates in sources:
+    for rank, candidates in enumerate(sources):
         names: list[str] = []
         seen: set[str] = set()
-        parts = (part for candidate in candidates for part in _parts(candidate, rules))
-        for name in (person_name(part, rules) for part in parts):
-            if name and (key := compact(name)) not in seen:
+        for name in (name for text in candidates for name in _names(text, rules, sites)):
+            # Outside JSON-LD, a one-word "name" is a handle, a button ("Follow"), a place, half
+            # of a split "Last, First" or a label cut off its value ("Quelle sid" -> "Quelle").
+            if not name or (rank and " " not in name):
+                continue
+            if (key := compact(name)) not in seen:
                 seen.add(key)
                 names.append(name)
         if people := [name for name in names if not names_site(name, sites)]:
-            return people
+            beside = organizations if rank == 0 else []
+            return people + [org for org in beside if compact(org) not in seen]
         credits = credits or names
-    return credits or organizations
+    return organizations or credits

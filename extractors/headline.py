@@ -3,9 +3,11 @@
 A page states its headline several times: JSON-LD `headline`, `<h1>`, `og:title`,
 `twitter:title`, `<title>`. The SEO titles often carry the site's name, a section or a date
 ("Headline | Site", "Section | Headline", "Headline – Site – 28.04.2023") and sometimes differ
-from the displayed headline. The title is the JSON-LD headline, else the `<h1>` that another
-source agrees with, else the first meta title; then any affix that another source leaves out,
-that names the site, or that is a date is cut off at a separator.
+from the displayed headline. The title is the og:title where the page also shows it as a
+heading other than an `<h1>` (`<h2>`, `<h3>`: the headline it is displayed and shared under),
+else the JSON-LD headline, else the `<h1>` that another source agrees with, else the first meta
+title; then any affix that another source leaves out, that names the site, or that is a date is
+cut off at a separator.
 """
 
 from __future__ import annotations
@@ -162,6 +164,28 @@ def _runs(title: str) -> set[str]:
     } | {compact(title)}
 
 
+def _heading_texts(tree: HtmlElement) -> set[str]:
+    """Compact texts of the page's headings and of every element inside one."""
+    tags = metadata_rules()["title"]["heading_tags"]
+    headings = (el for tag in tags for el in tree.iter(tag))
+    return {compact(el.text_content()) for heading in headings for el in heading.iter()}
+
+
+def shown_social_title(
+    tree: HtmlElement, h1s: list[str], stated: set[str], sites: list[str]
+) -> list[str]:
+    """The og:title, when the page also shows it as a heading that is not one of its `<h1>`s
+    (`h1s`): the headline the article is displayed and shared under, where the `<h1>`, `<title>`
+    or JSON-LD headline may be a search title or a breadcrumb. An og:title that repeats an `<h1>`
+    gains nothing from being shown again. Empty otherwise."""
+    social = _meta(tree, "property", "og:title")
+    if not social:
+        return []
+    key = compact(strip_affixes(social, stated - {compact(social)}, sites))
+    shown = key in _heading_texts(tree) and key not in {compact(h1) for h1 in h1s}
+    return [social] if key and shown else []
+
+
 def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str]) -> str | None:
     """The headline the page shows (see the module docstring); never a site's name."""
     metas = meta_titles(tree)
@@ -170,6 +194,7 @@ def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str])
     headline = clean(jsonld_headline)
     sources = [headline] if headline else []
     stated = {compact(text) for text in [*sources, *metas, *h1s]}
+    sources[:0] = shown_social_title(tree, h1s, stated, sites)
     agreed = {run for text in metas for run in _runs(text)}
     sources += [h1 for h1 in h1s if compact(h1) in agreed] + metas + h1s
     for source in sources:

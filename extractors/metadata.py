@@ -62,11 +62,7 @@ def page_metadata(
     found = examine_meta(tree)
     page_url = found.url or extract_url(tree, url)
     sites = site_names(tree, [jsonld.publisher, found.sitename], page_url)
-    # Outside JSON-LD, one-word "names" are handles, buttons ("Follow"), places or the halves
-    # of a split "Last, First".
-    meta_names = [name for name in _split(found.author) if " " in name]
-    byline_names = [name for name in _split(find_author(tree)) if " " in name]
-    sources = (jsonld.people, meta_names, byline_names)
+    sources = (jsonld.people, _split(found.author), _split(find_author(tree)))
     return PageMetadata(
         title=page_title(tree, jsonld.headline, sites),
         authors=author_names(sources, rules, sites, jsonld.organizations),

@@ -54,6 +54,29 @@ def test_the_displayed_h1_wins_over_a_different_seo_title() -> None:
     assert found.title == "Harbour reopens after three days of storms"
 
 
+def test_an_og_title_the_page_shows_as_a_heading_wins() -> None:
+    jsonld = {"@type": "NewsArticle", "headline": "Harbour: ships sail again after the storm"}
+    head = (
+        '<meta property="og:title" content="Ships sail again | Coast Times">'
+        '<meta property="og:site_name" content="Coast Times">'
+        "<title>Harbour: ships sail again after the storm | Coast Times</title>"
+    )
+    h1 = "<h1>Harbour: ships sail again after the storm</h1>"
+    shown = meta(
+        page(
+            head,
+            h1 + '<h2><span class="kicker">Harbour</span></h2>'
+            "<h2><span>Ships sail again</span></h2>",
+            jsonld,
+        )
+    )
+    assert shown.title == "Ships sail again"
+    in_a_paragraph = meta(page(head, h1 + "<p>Ships sail again</p>", jsonld))
+    assert in_a_paragraph.title == "Harbour: ships sail again after the storm"
+    also_an_h1 = meta(page(head, "<h1>Ships sail again</h1><h2>Ships sail again</h2>", jsonld))
+    assert also_an_h1.title == "Harbour: ships sail again after the storm"
+
+
 def test_the_jsonld_headline_comes_first_and_loses_its_suffix_where_the_h1_shows_it() -> None:
     jsonld = {"@type": "NewsArticle", "headline": "Harbour reopens &amp; ships sail - Coast.de"}
     head = '<meta property="og:title" content="Ships are back">'
@@ -99,7 +122,7 @@ def test_jsonld_authors_in_a_graph_as_objects_references_and_name_parts() -> Non
         ],
     }
     found = meta(page(jsonld=jsonld))
-    assert found.authors == ["Jane Doe", "John Roe", "Anna Giulia Fink"]
+    assert found.authors == ["Jane Doe", "John Roe", "Anna Giulia Fink", "Coast Wire"]
     assert found.published == "2024-05-03"
     assert found.site == "Coast Times"
 
@@ -112,6 +135,30 @@ def test_a_jsonld_author_string_listing_several_people_is_split() -> None:
 def test_an_organisation_author_only_when_no_person_is_named() -> None:
     jsonld = {"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Coast Wire"}}
     assert meta(page(jsonld=jsonld)).authors == ["Coast Wire"]
+
+
+def test_a_jsonld_organisation_credit_wins_over_the_site_name_in_the_meta_tags() -> None:
+    head = (
+        '<meta name="author" content="Coast Times">'
+        '<meta property="og:site_name" content="Coast Times">'
+    )
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Organization", "name": "coast.de"}}
+    assert meta(page(head, jsonld=jsonld)).authors == ["coast.de"]
+    assert meta(page(head)).authors == ["Coast Times"]
+
+
+def test_jsonld_author_organisations_stand_beside_the_jsonld_people() -> None:
+    head = '<meta property="og:site_name" content="Coast Times">'
+    authors = [
+        {"@type": "Person", "name": "Jane Doe"},
+        {"@type": "Organization", "name": "Coast Wire"},
+        {"@type": "Organization", "name": "Coast Times"},
+    ]
+    jsonld = {"@type": "NewsArticle", "author": authors}
+    assert meta(page(head, jsonld=jsonld)).authors == ["Jane Doe", "Coast Wire", "Coast Times"]
+    byline = '<div class="byline">By Jane Doe</div>'
+    jsonld = {"@type": "NewsArticle", "author": authors[1:]}
+    assert meta(page(head, byline, jsonld)).authors == ["Jane Doe"]  # a person in the byline
 
 
 def test_broken_jsonld_does_not_lose_the_page() -> None:
@@ -145,6 +192,12 @@ def test_the_sites_own_name_is_no_author_beside_people() -> None:
     assert names == ["Molly Wood"]
 
 
+def test_a_credit_to_the_site_is_kept_as_the_page_spells_it() -> None:
+    assert author_names([["COAST online"]], RULES, ["COAST online"], []) == ["COAST online"]
+    byline = ["Coast News wire services Published"]
+    assert author_names([[], [], byline], RULES, ["Coast News"], []) == ["Coast News"]
+
+
 def test_names_are_taken_once_and_split_at_joiners() -> None:
     sources = [["Sophie Foster", "Sophie-Foster"], ["Jane Doe"]]
     assert author_names(sources, RULES, [], []) == ["Sophie Foster"]
@@ -153,6 +206,11 @@ def test_names_are_taken_once_and_split_at_joiners() -> None:
         "Tôrtia Reimer",
     ]
     assert author_names([["Capital Von Jemima Kelly"]], RULES, [], []) == ["Jemima Kelly"]
+
+
+def test_outside_jsonld_a_name_cut_to_one_word_is_no_author() -> None:
+    assert author_names([[], ["Quelle sid", "Follow"]], RULES, [], ["coast.de"]) == ["coast.de"]
+    assert author_names([["Quelle"]], RULES, [], []) == ["Quelle"]  # JSON-LD names it
 
 
 def test_byline_junk_on_the_page_is_not_an_author() -> None:
