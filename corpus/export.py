@@ -26,6 +26,7 @@ EXTENSIONS = {"jsonl": "jsonl", "parquet": "parquet", "csv": "csv"}
 ROW_GROUP_ROWS = 10_000
 ROW_GROUP_BYTES = 64 * 1024 * 1024
 PART_BYTES = 256 * 1024 * 1024
+DATA_DIR = "data"
 
 # The Parquet schema, documented in the README and in each dataset card: change only by adding.
 SCHEMA_DOC = (
@@ -204,12 +205,14 @@ def export_directory(
     command: str,
     part_bytes: int = PART_BYTES,
 ) -> ExportSummary:
-    """Write `records` to part files of about `part_bytes` of text each (`part-00000.parquet`,
-    ...) in `directory`, then a dataset card `README.md` describing them."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stale = sorted(directory.glob("part-*.*"))
+    """Write `records` to part files of about `part_bytes` of text each in `directory`/data
+    (`data/part-00000.parquet`, ...), then a dataset card `README.md` describing them. The parts
+    have a folder of their own so that readers of a folder of Parquet files see only them."""
+    data = directory / DATA_DIR
+    data.mkdir(parents=True, exist_ok=True)
+    stale = sorted(data.glob("part-*.*"))
     if stale:
-        raise ExportError(f"{directory} already holds part files ({stale[0].name}, ...)")
+        raise ExportError(f"{data} already holds part files ({stale[0].name}, ...)")
     summary = ExportSummary()
     writer = handle = None
     written = 0
@@ -220,7 +223,7 @@ def export_directory(
                     writer.close()
                     if handle is not None:
                         handle.close()
-                path = directory / f"part-{len(summary.files):05d}.{EXTENSIONS[fmt]}"
+                path = data / f"part-{len(summary.files):05d}.{EXTENSIONS[fmt]}"
                 writer, handle = _open_writer(fmt, path)
                 summary.files.append(path)
                 written = 0
@@ -248,9 +251,12 @@ def dataset_card(summary: ExportSummary, fmt: str, command: str) -> str:
         "",
         f"    {command}",
         "",
-        'Read with `datasets.load_dataset("parquet", data_dir=...)`, '
-        '`polars.read_parquet("part-*.parquet")` or '
-        "`duckdb.sql(\"select * from 'part-*.parquet'\")`.",
+        "The part files are in `data/`; read them as they are with",
+        "",
+        '    datasets.load_dataset("parquet", data_dir="THIS_FOLDER")',
+        '    pandas.read_parquet("THIS_FOLDER/data")',
+        '    polars.read_parquet("THIS_FOLDER/data/*.parquet")',
+        "    duckdb.sql(\"select * from 'THIS_FOLDER/data/*.parquet'\")",
         "",
         "## Schema",
         "",

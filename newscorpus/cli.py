@@ -6,7 +6,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,19 @@ def _export_command(argv: Sequence[str]) -> str:
     return " ".join(["newscorpus", *shown])
 
 
+@contextmanager
+def _export_errors(out: Path | None) -> Iterator[None]:
+    """An export that cannot be written as asked becomes a one-line CommandError."""
+    from corpus.export import ExportError
+
+    try:
+        yield
+    except ExportError as exc:
+        raise CommandError(str(exc)) from exc
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     since, as_of = _export_time(args.since, "--since"), _export_time(args.as_of, "--as-of")
     if args.cursor and args.since_run:
@@ -201,7 +215,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from newscorpus.api import Corpus
 
     corpus = Corpus(store.engine)
-    with store.sessions() as session:
+    with store.sessions() as session, _export_errors(out):
         if args.cursor:
             run_ids = export.pending_runs(session, args.cursor)
         elif args.since_run:
@@ -213,7 +227,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         canonical_only=args.canonical_only, versions=args.versions or run_ids is not None,
         run_ids=run_ids,
     )  # fmt: skip
-    try:
+    with _export_errors(out):
         if out is None:
             summary = export.export_stream(records, args.format, sys.stdout)
         elif to_directory:
@@ -222,10 +236,6 @@ def cmd_export(args: argparse.Namespace) -> int:
             summary = export.export_directory(records, args.format, out, command, part_bytes)
         else:
             summary = export.export_file(records, args.format, out)
-    except export.ExportError as exc:
-        raise CommandError(str(exc)) from exc
-    except OSError as exc:
-        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from exc
     if args.cursor:
         with store.sessions.begin() as session:
             export.advance_cursor(session, args.cursor, run_ids)
