@@ -8,7 +8,7 @@ or every version, with the same filters everywhere, streamed in (article id, ver
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, func, select
@@ -50,6 +50,7 @@ class ArticleRecord:
 
 
 RECORD_FIELDS = tuple(field.name for field in fields(ArticleRecord))
+RUNS_PER_QUERY = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +167,14 @@ def to_record(version: ArticleVersion, locator: str, feed: str | None) -> Articl
 def iter_records(
     session: Session, selection: VersionFilter, batch: int = 1000
 ) -> Iterator[ArticleRecord]:
-    """The records `selection` names, streamed `batch` rows at a time (memory stays flat)."""
+    """The records `selection` names, streamed `batch` rows at a time (memory stays flat).
+    A long list of runs is read `RUNS_PER_QUERY` runs at a time (bound-parameter limits)."""
+    runs = selection.run_ids
+    if runs is not None and len(runs) > RUNS_PER_QUERY:
+        for start in range(0, len(runs), RUNS_PER_QUERY):
+            chunk = replace(selection, run_ids=runs[start : start + RUNS_PER_QUERY])
+            yield from iter_records(session, chunk, batch)
+        return
     query = select_versions(selection).execution_options(stream_results=True, yield_per=batch)
     for version, locator, feed in session.execute(query):
         yield to_record(version, locator, feed)

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import newscorpus
-from corpus import export
+from corpus import export, records
 from corpus.records import RECORD_FIELDS
 from corpus.store import open_store
 from extractors import Article, Extracted
@@ -181,7 +181,9 @@ def test_directory_parts_card_and_readers(db_url: str, tmp_path: Path, monkeypat
     assert cli(db_url, *args) == 2
 
 
-def test_incremental_pull_after_three_runs(store_url: str, tmp_path: Path) -> None:
+def test_incremental_pull_after_three_runs(store_url: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(records, "RUNS_PER_QUERY", 1)  # pulls of several runs read in chunks
+
     def pull(n: int) -> list[tuple[str, int]]:
         out = tmp_path / f"pull{n}.jsonl"
         assert cli(store_url, "--cursor", "hourly", "--out", str(out)) == 0
