@@ -92,15 +92,21 @@ def _latest_at(as_of: datetime):
 
 def select_versions(selection: VersionFilter) -> Select:
     """The query of the versions `selection` names, with their source and feed."""
-    feeds = (
-        select(FeedEntry.entry_url, func.min(FeedEntry.feed_url).label("feed_url"))
-        .group_by(FeedEntry.entry_url)
-        .subquery("feeds")
+    # Feed entries are stored under the canonical form of the URL fetched, which is the URL
+    # fetched (the source) or, for most pages, the canonical article URL of the version.
+    entries = select(FeedEntry.entry_url, func.min(FeedEntry.feed_url).label("feed_url")).group_by(
+        FeedEntry.entry_url
     )
+    by_source, by_url = entries.subquery("feed_by_source"), entries.subquery("feed_by_url")
     query = (
-        select(ArticleVersion, Source.locator, feeds.c.feed_url)
+        select(
+            ArticleVersion,
+            Source.locator,
+            func.coalesce(by_source.c.feed_url, by_url.c.feed_url),
+        )
         .join(Source, Source.id == ArticleVersion.source_id)
-        .outerjoin(feeds, feeds.c.entry_url == Source.locator)
+        .outerjoin(by_source, by_source.c.entry_url == Source.locator)
+        .outerjoin(by_url, by_url.c.entry_url == ArticleVersion.url)
     )
     if selection.all_versions:
         pass

@@ -13,6 +13,7 @@ import pytest
 
 import newscorpus
 from corpus import export, records
+from corpus.models import FeedEntry
 from corpus.records import RECORD_FIELDS
 from corpus.store import open_store
 from extractors import Article, Extracted
@@ -219,3 +220,17 @@ def test_clear_errors(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture
     assert "--as-of 'yesterday': not an ISO 8601 date" in capsys.readouterr().err
     assert cli(db_url, "--since-run", "no-such-run") == 2
     assert "no run no-such-run" in capsys.readouterr().err
+
+
+def test_rows_name_the_feed_that_listed_them(db_url: str, tmp_path: Path) -> None:
+    page = "https://news.example.org/harbour"
+    listed = Extracted(page, page, item(page, HARBOUR).article)
+    run(db_url, listed, item("b.txt", SNOW))
+    store = open_store(db_url)
+    with store.sessions.begin() as session:
+        session.add(FeedEntry(feed_url="https://news.example.org/rss", entry_url=page))
+    store.close()
+
+    assert cli(db_url, "--out", str(tmp_path / "out.jsonl")) == 0
+    feeds = {row["source"]: row["feed"] for row in read_jsonl(tmp_path / "out.jsonl")}
+    assert feeds == {page: "https://news.example.org/rss", "b.txt": None}
