@@ -92,7 +92,7 @@ class _JsonlWriter:
         self.out.write("\n")
 
     def close(self) -> None:
-        self.out.flush()
+        """Nothing to finish: the stream's owner closes it."""
 
 
 class _CsvWriter:
@@ -111,7 +111,7 @@ class _CsvWriter:
         )
 
     def close(self) -> None:
-        self.out.flush()
+        """Nothing to finish: the stream's owner closes it."""
 
 
 class _ParquetWriter:

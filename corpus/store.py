@@ -22,13 +22,10 @@ from corpus.identity import article_id, article_key, canonical_url, is_web_url
 from corpus.migrate import upgrade
 from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
+from corpus.records import RECORD_FIELDS
 from extractors import Extracted, InputFailure
 
-EXPORT_FIELDS = (
-    "id", "source", "url", "title", "text", "language", "published", "authors", "site",
-    "version", "content_hash", "cluster_id", "duplicate_of", "similarity", "ingested_at",
-    "extractor",
-)  # fmt: skip
+EXPORT_FIELDS = RECORD_FIELDS  # the columns of every export: one record type
 
 
 @dataclass
