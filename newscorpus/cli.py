@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -155,12 +156,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_time(value: str | None, option: str) -> Any:
+def _export_time(value: str | None, option: str) -> datetime | None:
     """An ISO 8601 date or time given to `option`, in UTC (a time without a zone is UTC)."""
     if value is None:
         return None
-    from datetime import UTC, datetime
-
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
