@@ -2,7 +2,7 @@
 directory of bounded part files with a dataset card; incremental pulls by named cursor.
 
 Memory stays flat: records are written as they stream from the database, Parquet in row
-groups of at most `ROW_GROUP_ROWS` rows (or `ROW_GROUP_BYTES` of text, whichever comes first).
+groups of at most `row_group_rows` rows (`[export]` settings) or `ROW_GROUP_BYTES` of text.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
+from config.models import ExportSettings
 from corpus.models import ExportCursor, Run
 from corpus.records import RECORD_FIELDS, ArticleRecord
 
 FORMATS = ("jsonl", "parquet", "csv")
 EXTENSIONS = {"jsonl": "jsonl", "parquet": "parquet", "csv": "csv"}
-ROW_GROUP_ROWS = 10_000
 ROW_GROUP_BYTES = 64 * 1024 * 1024
-PART_BYTES = 256 * 1024 * 1024
 DATA_DIR = "data"
+DEFAULTS = ExportSettings()
 
 # The Parquet schema, documented in the README and in each dataset card: change only by adding.
 SCHEMA_DOC = (
@@ -117,9 +117,10 @@ class _CsvWriter:
 class _ParquetWriter:
     """Buffers records into columns and writes one row group whenever the buffer is full."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, row_group_rows: int) -> None:
         import pyarrow.parquet as pq
 
+        self.row_group_rows = row_group_rows
         self.schema = parquet_schema()
         self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
         self.buffer: list[ArticleRecord] = []
@@ -128,7 +129,7 @@ class _ParquetWriter:
     def write(self, record: ArticleRecord) -> None:
         self.buffer.append(record)
         self.buffered_bytes += _record_bytes(record)
-        if len(self.buffer) >= ROW_GROUP_ROWS or self.buffered_bytes >= ROW_GROUP_BYTES:
+        if len(self.buffer) >= self.row_group_rows or self.buffered_bytes >= ROW_GROUP_BYTES:
             self._flush()
 
     def _flush(self) -> None:
@@ -148,9 +149,9 @@ class _ParquetWriter:
         self.writer.close()
 
 
-def _open_writer(fmt: str, path: Path) -> tuple[Any, TextIO | None]:
+def _open_writer(fmt: str, path: Path, settings: ExportSettings) -> tuple[Any, TextIO | None]:
     if fmt == "parquet":
-        return _ParquetWriter(path), None
+        return _ParquetWriter(path, settings.row_group_rows), None
     handle = path.open("w", encoding="utf-8", newline="" if fmt == "csv" else None)
     return (_CsvWriter(handle) if fmt == "csv" else _JsonlWriter(handle)), handle
 
@@ -183,10 +184,15 @@ def export_stream(records: Iterable[ArticleRecord], fmt: str, out: TextIO) -> Ex
     return summary
 
 
-def export_file(records: Iterable[ArticleRecord], fmt: str, path: Path) -> ExportSummary:
+def export_file(
+    records: Iterable[ArticleRecord],
+    fmt: str,
+    path: Path,
+    settings: ExportSettings = DEFAULTS,
+) -> ExportSummary:
     """Write `records` to one file in `fmt`."""
     summary = ExportSummary(files=[path])
-    writer, handle = _open_writer(fmt, path)
+    writer, handle = _open_writer(fmt, path, settings)
     try:
         for record in records:
             writer.write(record)
@@ -203,9 +209,11 @@ def export_directory(
     fmt: str,
     directory: Path,
     command: str,
-    part_bytes: int = PART_BYTES,
+    settings: ExportSettings = DEFAULTS,
+    part_bytes: int | None = None,
 ) -> ExportSummary:
-    """Write `records` to part files of about `part_bytes` of text each in `directory`/data
+    """Write `records` to part files of about `part_bytes` of text each (default: the
+    settings' `part_size_mb`) in `directory`/data
     (`data/part-00000.parquet`, ...), then a dataset card `README.md` describing them. The parts
     have a folder of their own so that readers of a folder of Parquet files see only them."""
     data = directory / DATA_DIR
@@ -213,6 +221,8 @@ def export_directory(
     stale = sorted(data.glob("part-*.*"))
     if stale:
         raise ExportError(f"{data} already holds part files ({stale[0].name}, ...)")
+    if part_bytes is None:
+        part_bytes = settings.part_size_mb * 1024 * 1024
     summary = ExportSummary()
     writer = handle = None
     written = 0
@@ -224,7 +234,7 @@ def export_directory(
                     if handle is not None:
                         handle.close()
                 path = data / f"part-{len(summary.files):05d}.{EXTENSIONS[fmt]}"
-                writer, handle = _open_writer(fmt, path)
+                writer, handle = _open_writer(fmt, path, settings)
                 summary.files.append(path)
                 written = 0
             writer.write(record)

@@ -209,6 +209,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     to_directory = out is not None and (args.out.endswith(("/", os.sep)) or out.is_dir())
     if out is None and args.format == "parquet":
         raise CommandError("Parquet is binary: give --out FILE.parquet or --out DIRECTORY/")
+    settings = _settings(args).export
     store = _open_store(args)
     from corpus import export
     from newscorpus.api import Corpus
@@ -231,10 +232,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             summary = export.export_stream(records, args.format, sys.stdout)
         elif to_directory:
             command = _export_command(args.argv)
-            part_bytes = args.part_size * 1024 * 1024
-            summary = export.export_directory(records, args.format, out, command, part_bytes)
+            part_bytes = None if args.part_size is None else args.part_size * 1024 * 1024
+            summary = export.export_directory(
+                records, args.format, out, command, settings, part_bytes
+            )
         else:
-            summary = export.export_file(records, args.format, out)
+            summary = export.export_file(records, args.format, out, settings)
     if args.cursor:
         with store.sessions.begin() as session:
             export.advance_cursor(session, args.cursor, run_ids)
@@ -380,7 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
         "yet; remembered in the corpus once the output is written",
     )
     p.add_argument(
-        "--part-size", type=int, default=256, metavar="MB", help="text per part file (directory)"
+        "--part-size",
+        type=int,
+        metavar="MB",
+        help="text per part file of a directory export (default: [export] part_size_mb, 256)",
     )
     p.set_defaults(handler=cmd_export)
 

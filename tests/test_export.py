@@ -150,7 +150,7 @@ def test_versions_and_filters(db_url: str, tmp_path: Path) -> None:
 def test_directory_parts_card_and_readers(db_url: str, tmp_path: Path, monkeypatch) -> None:
     run(db_url, *(item(f"{n}.txt", f"{HARBOUR} Number {n}.") for n in range(7)))
     run(db_url, item("snow.txt", SNOW, "de", "Schnee"))
-    monkeypatch.setattr(export, "ROW_GROUP_ROWS", 3)
+    monkeypatch.setenv("NEWSCORPUS_EXPORT_ROW_GROUP_ROWS", "3")
     folder = tmp_path / "dataset"
     args = ["--format", "parquet", "--out", f"{folder}/", "--part-size", "0"]
     assert cli(db_url, *args) == 0
