@@ -195,6 +195,13 @@ class DedupSettings(Section):
     redis_prefix: NonEmpty = "newscorpus"
 
 
+class ExportSettings(Section):
+    """`[export]`: the size of Parquet row groups and of the part files of a directory export."""
+
+    row_group_rows: int = Field(10_000, ge=1)
+    part_size_mb: int = Field(256, ge=1)
+
+
 class Settings(Section):
     """The whole configuration: one attribute per section; `source` names where it came from."""
 
@@ -205,6 +212,7 @@ class Settings(Section):
     fetch: FetchSettings = FetchSettings()
     feeds: FeedsSettings = FeedsSettings()
     dedup: DedupSettings = DedupSettings()
+    export: ExportSettings = ExportSettings()
 
     _source: str = PrivateAttr(default="the shipped defaults")
 

@@ -194,3 +194,15 @@ class FeedEntry(Base):
     feed_url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     entry_url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ExportCursor(Base):
+    """A finished run whose versions the incremental export `name` has written: the next pull
+    with that name takes the finished runs not listed here, so no version is missed or repeated
+    even when concurrent runs commit out of order."""
+
+    __tablename__ = "export_cursors"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    exported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -35,14 +35,11 @@ from corpus.latest import select_latest
 from corpus.migrate import SchemaError, upgrade
 from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
+from corpus.records import RECORD_FIELDS
 from extractors import Extracted, InputFailure
 from extractors.inputs import escape_undecodable
 
-EXPORT_FIELDS = (
-    "id", "source", "url", "title", "text", "language", "published", "authors", "site",
-    "version", "content_hash", "cluster_id", "duplicate_of", "similarity", "ingested_at",
-    "extractor",
-)  # fmt: skip
+EXPORT_FIELDS = RECORD_FIELDS  # the columns of every export: one record type
 T = TypeVar("T")
 
 

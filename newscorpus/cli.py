@@ -6,8 +6,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -247,21 +248,97 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from corpus.export import export_jsonl
-
-    folder = Path(args.out or ".").absolute().parent
-    if not folder.is_dir():
-        raise CommandError(f"cannot write {args.out}: the folder {folder} does not exist")
-    store = _existing_store(args)
+def _export_time(value: str | None, option: str) -> datetime | None:
+    """An ISO 8601 date or time given to `option`, in UTC (a time without a zone is UTC)."""
+    if value is None:
+        return None
     try:
-        target = open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout)  # noqa: SIM115
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(
+            f"{option} {value!r}: not an ISO 8601 date or time (e.g. 2026-11-24 or "
+            "2026-11-24T09:30:00+01:00)"
+        ) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _export_command(argv: Sequence[str]) -> str:
+    """The command line that made an export, for its dataset card, with passwords masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    shown = []
+    for arg in argv:
+        try:
+            shown.append(make_url(arg).render_as_string() if "://" in arg else arg)
+        except ArgumentError:
+            shown.append(arg)
+    return " ".join(["newscorpus", *shown])
+
+
+@contextmanager
+def _export_errors(out: Path | None) -> Iterator[None]:
+    """An export that cannot be written as asked becomes a one-line CommandError."""
+    from corpus.export import ExportError
+
+    try:
+        yield
+    except ExportError as exc:
+        raise CommandError(str(exc)) from exc
     except OSError as exc:
-        raise CommandError(f"cannot write {args.out}: {exc.strerror}") from None
-    with target as out:
-        count = export_jsonl(store, out, canonical_only=args.canonical_only)
-    if args.out:
-        print(f"exported {count} articles to {args.out}", file=sys.stderr)
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    since, as_of = _export_time(args.since, "--since"), _export_time(args.as_of, "--as-of")
+    if args.cursor and args.since_run:
+        raise CommandError("give --cursor NAME or --since-run RUN_ID, not both")
+    if (args.cursor or args.since_run) and as_of is not None:
+        raise CommandError(
+            "--as-of takes a snapshot: it cannot be combined with --cursor/--since-run"
+        )
+    out = Path(args.out) if args.out else None
+    to_directory = out is not None and (args.out.endswith(("/", os.sep)) or out.is_dir())
+    if out is None and args.format == "parquet":
+        raise CommandError("Parquet is binary: give --out FILE.parquet or --out DIRECTORY/")
+    if out is not None and not to_directory and not out.absolute().parent.is_dir():
+        raise CommandError(
+            f"cannot write {args.out}: the folder {out.absolute().parent} does not exist"
+        )
+    settings = _settings(args).export
+    store = _existing_store(args)
+    from corpus import export
+    from newscorpus.api import Corpus
+
+    corpus = Corpus(store.engine)
+    with store.sessions() as session, _export_errors(out):
+        if args.cursor:
+            run_ids = export.pending_runs(session, args.cursor)
+        elif args.since_run:
+            run_ids = export.runs_since(session, args.since_run)
+        else:
+            run_ids = None
+    records = corpus.articles(
+        language=args.language, site=args.site, since=since, as_of=as_of,
+        canonical_only=args.canonical_only, versions=args.versions or run_ids is not None,
+        run_ids=run_ids,
+    )  # fmt: skip
+    with _export_errors(out):
+        if out is None:
+            summary = export.export_stream(records, args.format, sys.stdout)
+        elif to_directory:
+            command = _export_command(args.argv)
+            part_bytes = None if args.part_size is None else args.part_size * 1024 * 1024
+            summary = export.export_directory(
+                records, args.format, out, command, settings, part_bytes
+            )
+        else:
+            summary = export.export_file(records, args.format, out, settings)
+    if args.cursor:
+        with store.sessions.begin() as session:
+            export.advance_cursor(session, args.cursor, run_ids)
+    if out is not None:
+        print(f"exported {summary.rows} article versions to {out}", file=sys.stderr)
     return 0
 
 
@@ -425,10 +502,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(handler=cmd_extract)
 
-    p = commands.add_parser("export", help="stream the latest version of every article")
-    p.add_argument("--format", choices=["jsonl"], default="jsonl")
-    p.add_argument("--out", help="output file (default: standard output)")
+    p = commands.add_parser(
+        "export",
+        help="stream articles (latest versions, a snapshot as of a time, every version, or "
+        "what is new since the last pull) to JSON Lines, CSV or Parquet",
+    )
+    p.add_argument("--format", choices=["jsonl", "parquet", "csv"], default="jsonl")
+    p.add_argument(
+        "--out",
+        help="output file, or a directory (ending in '/' or existing) for part files plus a "
+        "dataset card README.md (default: standard output; not for Parquet)",
+    )
+    p.add_argument("--language", action="append", help="only this language (repeatable)")
+    p.add_argument("--site", action="append", help="only this site (repeatable)")
+    p.add_argument("--since", metavar="TIME", help="only versions stored at or after TIME")
+    p.add_argument(
+        "--as-of", metavar="TIME", help="the corpus as it stood at TIME (ISO 8601, UTC default)"
+    )
+    p.add_argument("--versions", action="store_true", help="every version, not only the latest")
     p.add_argument("--canonical-only", action="store_true", help="leave out duplicates")
+    p.add_argument(
+        "--since-run", metavar="RUN_ID", help="every version stored by runs started after RUN_ID"
+    )
+    p.add_argument(
+        "--cursor",
+        metavar="NAME",
+        help="incremental pull: every version of the finished runs this NAME has not exported "
+        "yet; remembered in the corpus once the output is written",
+    )
+    p.add_argument(
+        "--part-size",
+        type=int,
+        metavar="MB",
+        help="text per part file of a directory export (default: [export] part_size_mb, 256)",
+    )
     p.set_defaults(handler=cmd_export)
 
     p = commands.add_parser("duplicates", help="clusters of duplicate and near-duplicate articles")
@@ -446,6 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.handler(args)
     except (CommandError, SettingsError) as exc:
