@@ -153,6 +153,7 @@ class Run(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prefect_flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    prefect_flow_run_name: Mapped[str | None] = mapped_column(String(255))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     host: Mapped[str | None] = mapped_column(String(255))

@@ -215,7 +215,11 @@ class CorpusStore:
     # Runs and failures -------------------------------------------------------------------
 
     def start_run(
-        self, flow: str, parameters: dict[str, Any], prefect_flow_run_id: str | None = None
+        self,
+        flow: str,
+        parameters: dict[str, Any],
+        prefect_flow_run_id: str | None = None,
+        prefect_flow_run_name: str | None = None,
     ) -> str:
         """Record a new `running` run owned by this process (runs that died are marked first)."""
         self.mark_crashed_runs()
@@ -226,6 +230,7 @@ class CorpusStore:
             parameters=parameters,
             counts={},
             prefect_flow_run_id=prefect_flow_run_id,
+            prefect_flow_run_name=prefect_flow_run_name,
             host=socket.gethostname()[:255],
             pid=os.getpid(),
             heartbeat_at=utcnow(),
@@ -302,6 +307,7 @@ class CorpusStore:
                     "finished_at": run.finished_at.isoformat() if run.finished_at else None,
                     "counts": run.counts,
                     "prefect_flow_run_id": run.prefect_flow_run_id,
+                    "prefect_flow_run_name": run.prefect_flow_run_name,
                     "host": run.host,
                     "pid": run.pid,
                 }

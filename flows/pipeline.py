@@ -96,7 +96,12 @@ def run_pipeline(
     returns counts. With a `fetcher`, the inputs are FetchTargets fetched batch by batch first.
     The flow opens the store once and passes it here (and its engine to the fetcher)."""
     logger = get_run_logger()
-    run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
+    run_id = store.start_run(
+        flow_name,
+        parameters,
+        str(flow_run.id) if flow_run.id else None,
+        flow_run.name if flow_run.id else None,
+    )
     logger.info("corpus %s, run %s", store.engine.url.render_as_string(hide_password=True), run_id)
     summary = summary or RunSummary()
     unstored = 0

@@ -35,6 +35,7 @@ class RunRecord:
     finished_at: datetime | None
     counts: dict[str, Any]
     prefect_flow_run_id: str | None
+    prefect_flow_run_name: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +169,7 @@ class Corpus:
                     finished_at=as_utc(run.finished_at) if run.finished_at else None,
                     counts=dict(run.counts or {}),
                     prefect_flow_run_id=run.prefect_flow_run_id,
+                    prefect_flow_run_name=run.prefect_flow_run_name,
                 )
                 for run in session.scalars(query)
             ]

@@ -380,10 +380,13 @@ def prefect_flow_runs(ids: Sequence[str | None]) -> dict[str, dict[str, str]]:
     }
 
 
-def prefect_line(flow_run_id: str, flow_runs: dict[str, dict[str, str]]) -> str:
-    """`prefect flow run NAME ID URL`, with what is known of the flow run."""
+def prefect_line(run: dict[str, Any], flow_runs: dict[str, dict[str, str]]) -> str:
+    """`prefect flow run NAME ID URL`: the name stored with the run (or the server's), the
+    id, and the UI link when a server is known."""
+    flow_run_id = run["prefect_flow_run_id"]
     known = flow_runs.get(flow_run_id, {})
-    parts = [known.get("prefect_flow_run_name"), flow_run_id, known.get("prefect_url")]
+    name = known.get("prefect_flow_run_name") or run.get("prefect_flow_run_name")
+    parts = [name, flow_run_id, known.get("prefect_url")]
     return "prefect flow run " + " ".join(p for p in parts if p)
 
 
@@ -416,7 +419,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         if fetched := fetch_counts_line(c):
             print(f"    {fetched}")
         if run["prefect_flow_run_id"]:
-            print(f"    {prefect_line(run['prefect_flow_run_id'], flow_runs)}")
+            print(f"    {prefect_line(run, flow_runs)}")
         for failure in store.run_failures(run["id"])[: args.failures]:
             print(f"    ! {failure['source']} [{failure['stage']}] {failure['reason']}")
     return 0

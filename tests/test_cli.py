@@ -72,12 +72,17 @@ def test_import_reports_to_the_prefect_api_it_is_given(seeds: Path, tmp_path: Pa
     assert exported.returncode == 0
     assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 5
     runs = newscorpus("--db", db, "runs", "--json", cwd=tmp_path)
-    flow_run_ids = [json.loads(line)["prefect_flow_run_id"] for line in runs.stdout.splitlines()]
-    assert len(flow_run_ids) == 2
+    recorded = [json.loads(line) for line in runs.stdout.splitlines()]
+    assert len(recorded) == 2
+    # Without a server to ask (no PREFECT_API_URL here), `runs` names each flow run from the
+    # corpus, which stored the name with the run.
+    table = newscorpus("--db", db, "runs", cwd=tmp_path).stdout
     with get_client(sync_client=True) as client:
-        for flow_run_id in flow_run_ids:
-            flow_run = client.read_flow_run(flow_run_id)
+        for run in recorded:
+            flow_run = client.read_flow_run(run["prefect_flow_run_id"])
             assert flow_run.state.is_completed()
+            assert run["prefect_flow_run_name"] == flow_run.name
+            assert f"    prefect flow run {flow_run.name} {flow_run.id}\n" in table
 
 
 @pytest.mark.parametrize(
