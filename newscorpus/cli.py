@@ -98,8 +98,8 @@ def cmd_ingest_feeds(args: argparse.Namespace) -> int:
     from newscorpus.prefect_env import configure_prefect_environment
 
     settings = _settings(args)
-    feeds = args.feeds or settings.feeds.all_feeds()
-    if not feeds:
+    feeds = args.feeds or None  # None: the feeds and sitemaps of the config's groups
+    if not (feeds or settings.feeds.all_feeds() or settings.feeds.all_sitemaps()):
         raise CommandError("no feeds: pass --feed URL or add [[feeds.groups]] to the config")
     url, config = _flow_parameter_url(_database_url(args, settings)), args.config
     configure_prefect_environment()
@@ -169,8 +169,28 @@ def cmd_export(args: argparse.Namespace) -> int:
 # Counts only runs that fetch have, shown on a line of their own under the run's row.
 FETCH_COUNTS = (
     "fetched", "not_modified", "feeds_fetched", "feeds_not_modified", "feeds_failed",
-    "new_entries",
+    "new_entries", "sitemaps_fetched", "sitemaps_not_modified", "sitemaps_failed",
+    "outside_window",
 )  # fmt: skip
+
+
+def cmd_ingest_sitemaps(args: argparse.Namespace) -> int:
+    from newscorpus.prefect_env import configure_prefect_environment
+
+    url = _flow_parameter_url(_database_url(args, _settings(args)))
+    config = args.config
+    configure_prefect_environment()
+    from flows.ingest_sitemaps import date_window, ingest_sitemaps
+
+    try:
+        date_window(args.since, args.until)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    return _run_flow(
+        lambda: ingest_sitemaps(
+            args.urls, args.since, args.until, database_url=url, config_path=config
+        )
+    )
 
 
 def fetch_counts_line(counts: dict[str, Any]) -> str | None:
@@ -262,6 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="a feed to poll (repeatable; default: every feed in the config's feed groups)",
     )
     p.set_defaults(handler=cmd_ingest_feeds)
+
+    p = commands.add_parser(
+        "ingest-sitemaps", help="read sitemaps (indexes, .gz, news) and ingest new entries"
+    )
+    p.add_argument(
+        "urls", nargs="+", metavar="URL", help="sitemaps, or site roots (their robots.txt)"
+    )
+    p.add_argument("--since", metavar="DATE", help="only entries dated on or after DATE")
+    p.add_argument("--until", metavar="DATE", help="only entries dated on or before DATE")
+    p.set_defaults(handler=cmd_ingest_sitemaps)
 
     p = commands.add_parser(
         "serve",
