@@ -117,6 +117,10 @@ class FetchSettings(Section):
     max_sitemap_depth: int = Field(3, ge=0)
     max_sitemaps: int = Field(1000, ge=1)
     max_sitemap_entries: int = Field(50_000, ge=1)
+    discovery_paths: Strings = (
+        "/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml",
+        "/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml",
+    )  # fmt: skip
     retries: int = Field(3, ge=0)
     backoff_seconds: float = Field(1.0, ge=0)
     backoff_max_seconds: float = Field(60.0, ge=0)

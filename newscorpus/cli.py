@@ -193,6 +193,16 @@ def cmd_ingest_sitemaps(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    from fetching.discovery import discover, toml_snippet
+    from fetching.http import Fetcher
+
+    with Fetcher(_settings(args).fetch) as fetcher:
+        snippets = [toml_snippet(discover(fetcher, url)) for url in args.urls]
+    print("\n".join(snippets), end="")
+    return 0
+
+
 def fetch_counts_line(counts: dict[str, Any]) -> str | None:
     """`fetched 3, not modified 1, ...` for a run that fetched; None for an import run."""
     shown = [f"{key.replace('_', ' ')} {counts[key]}" for key in FETCH_COUNTS if key in counts]
@@ -292,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="only entries dated on or after DATE")
     p.add_argument("--until", metavar="DATE", help="only entries dated on or before DATE")
     p.set_defaults(handler=cmd_ingest_sitemaps)
+
+    p = commands.add_parser(
+        "discover", help="print the feeds and sitemaps sites announce, as feed-group TOML"
+    )
+    p.add_argument("urls", nargs="+", metavar="URL", help="a site's home page (or any page)")
+    p.set_defaults(handler=cmd_discover)
 
     p = commands.add_parser(
         "serve",
