@@ -114,6 +114,8 @@ class FetchSettings(Section):
     max_fetch_seconds: float = Field(120.0, gt=0)
     max_body_bytes: int = Field(10_000_000, ge=1)
     max_redirects: int = Field(5, ge=0)
+    source_backoff_seconds: float = Field(1800.0, ge=0)
+    source_backoff_max_seconds: float = Field(7 * 86400.0, ge=0)
     max_sitemap_depth: int = Field(3, ge=0)
     max_sitemaps: int = Field(1000, ge=1)
     max_sitemap_entries: int = Field(50_000, ge=1)

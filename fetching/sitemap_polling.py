@@ -13,9 +13,11 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from config import FetchSettings
+from corpus.models import utcnow
 from extractors import InputFailure
 from fetching.http import Fetcher, FetchError, Validators
 from fetching.pages import FetchTarget
+from fetching.polling import SourceOutcomes
 from fetching.sitemaps import (
     SITEMAP_TYPES,
     DateWindow,
@@ -48,13 +50,16 @@ class SitemapPoll:
     polled: list[PolledSitemap] = field(default_factory=list)
     not_modified: set[str] = field(default_factory=set)
     outside_window: int = 0
+    backing_off: int = 0
+    outcomes: SourceOutcomes = field(default_factory=SourceOutcomes)
 
     def counts(self) -> dict[str, int]:
         failed = sum(isinstance(item, InputFailure) for item in self.inputs)
         return {
             "sitemaps_fetched": len(self.polled),
             "sitemaps_not_modified": len(self.not_modified),
-            "sitemaps_failed": failed,
+            "sitemaps_failed": failed - self.backing_off,
+            "sitemaps_backing_off": self.backing_off,
             "new_entries": len(self.inputs) - failed,
             "outside_window": self.outside_window,
         }
@@ -86,6 +91,16 @@ class _Walk:
 
     def fail(self, url: str, reason: str) -> None:
         self.poll.inputs.append(InputFailure(url, reason, "sitemap"))
+        self.poll.outcomes.failed[fetch_key(url)] = reason
+
+    def backing_off(self, url: str, key: str) -> bool:
+        """True (and the skip recorded with the last error) when the sitemap keeps failing."""
+        health = self.memory.source_health([key]).get(key)
+        reason = health.skip_reason(utcnow()) if health else None
+        if reason:
+            self.poll.inputs.append(InputFailure(url, reason, "sitemap"))
+            self.poll.backing_off += 1
+        return reason is not None
 
     def run(self, urls: list[str]) -> None:
         queue = deque((url, 0) for url in urls)
@@ -97,17 +112,22 @@ class _Walk:
                 continue
             if len(visited) == self.limits.max_sitemaps:
                 skipped = len({fetch_key(u) for u, _ in queue} - visited) + 1
-                self.fail(url, f"over {self.limits.max_sitemaps} sitemaps in one run "
-                          f"(max_sitemaps): {skipped} not fetched")  # fmt: skip
+                reason = f"over {self.limits.max_sitemaps} sitemaps in one run (max_sitemaps)"
+                self.poll.inputs.append(
+                    InputFailure(url, f"{reason}: {skipped} not fetched", "sitemap")
+                )
                 return
             visited.add(key)
             queue += [(child, depth + 1) for child in self.visit(url, key, depth)]
 
     def visit(self, url: str, key: str, depth: int) -> list[str]:
         """Fetch and read one sitemap; returns the sitemaps it lists when it is an index."""
+        if self.backing_off(url, key):
+            return []
         known = self.memory.validators([key]).get(key)
         try:
             response = self.fetcher.fetch(request_url(url), SITEMAP_TYPES, known)
+            self.poll.outcomes.succeeded.add(key)
             if response.not_modified:
                 self.poll.not_modified.add(key)
                 return []
@@ -151,6 +171,7 @@ def poll_sitemaps(
     indexes; a sitemap that fails or is refused becomes an InputFailure at stage `sitemap`."""
     poll = SitemapPoll(window=window or DateWindow())
     _Walk(fetcher, memory, poll).run(sitemap_urls(fetcher, urls, poll))
+    memory.record_source_outcomes(poll.outcomes.failed, poll.outcomes.succeeded, fetcher.config)
     return poll
 
 

@@ -169,8 +169,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 # Counts only runs that fetch have, shown on a line of their own under the run's row.
 FETCH_COUNTS = (
     "fetched", "not_modified", "feeds_fetched", "feeds_not_modified", "feeds_failed",
-    "new_entries", "sitemaps_fetched", "sitemaps_not_modified", "sitemaps_failed",
-    "outside_window",
+    "feeds_backing_off", "new_entries", "sitemaps_fetched", "sitemaps_not_modified",
+    "sitemaps_failed", "sitemaps_backing_off", "outside_window",
 )  # fmt: skip
 
 

@@ -316,7 +316,7 @@ def test_cli_runs_shows_fetch_counts_under_fetch_runs(
     assert feeds_row.split()[1:3] == ["ingest_feeds", "completed"]
     assert feeds_counts == (
         "    fetched 1, not modified 0, feeds fetched 1, feeds not modified 0, feeds failed 0, "
-        "new entries 2"
+        "feeds backing off 0, new entries 2"
     )
     assert import_row.split()[1:4] == ["import_files", "completed", "1"]
 

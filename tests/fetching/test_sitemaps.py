@@ -6,16 +6,21 @@ runs are real Prefect runs on a real SQLite corpus."""
 from __future__ import annotations
 
 import gzip
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from localsite import Reply, article_html
+from sqlalchemy import update
 
+from config import FetchSettings
+from corpus.models import FetchState, utcnow
 from corpus.store import open_store
 from fetching.http import Fetcher
 from fetching.sitemap_polling import poll_sitemaps
 from fetching.sitemaps import SitemapError, parse_sitemap, parse_w3c_date
-from fetching.state import FetchMemory
+from fetching.state import FetchMemory, backoff_delay
+from fetching.urls import fetch_key
 from flows.ingest_feeds import ingest_feeds
 from flows.ingest_sitemaps import ingest_sitemaps
 from newscorpus.cli import main
@@ -227,3 +232,57 @@ def test_cli_ingest_sitemaps_and_bad_date(prefect_harness, news_site, db_url, co
     assert open_store(db_url).count_articles() == 2  # ships, and mines (undated)
     assert main([*args, news_site.url("/"), "--since", "last week"]) != 0
     assert "since: 'last week' is not a date" in capsys.readouterr().err
+
+
+def test_backoff_delay_doubles_up_to_the_cap():
+    config = FetchSettings(source_backoff_seconds=60, source_backoff_max_seconds=300)
+    delays = [backoff_delay(n, config).total_seconds() for n in (1, 2, 3, 4, 100)]
+    assert delays == [60, 120, 240, 300, 300]
+
+
+def test_failing_feed_and_sitemap_back_off_and_recover(
+    prefect_harness, site, db_url, config_path, capsys
+):
+    site.route("/n/ok", Reply(body=article_html("Ok", "okay")))
+    rss = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        f"<item><title>Ok</title><link>{site.url('/n/ok')}</link></item></channel></rss>"
+    ).encode()
+    feed = site.route("/rss.xml", Reply(503, b"down", "text/plain"))
+    sitemap = site.route("/sitemap.xml", Reply(500, b"down", "text/plain"))
+    run = {"database_url": db_url, "config_path": config_path}
+
+    first = ingest_feeds([feed], **run) | ingest_sitemaps([sitemap], **run)
+    assert (first["feeds_failed"], first["sitemaps_failed"]) == (1, 1)
+    second_feeds = ingest_feeds([feed], **run)
+    second_sitemaps = ingest_sitemaps([sitemap], **run)
+    assert (second_feeds["feeds_backing_off"], second_feeds["feeds_failed"]) == (1, 0)
+    assert second_sitemaps["sitemaps_backing_off"] == 1
+    assert (len(site.seen("/rss.xml")), len(site.seen("/sitemap.xml"))) == (1, 1)
+    [(stage, reason)] = failure_reasons(db_url, second_feeds["run_id"]).values()
+    assert stage == "feed" and reason.startswith("backing off after 1 failure(s) in a row until")
+    assert reason.endswith("last error: HTTP 503 Service Unavailable (after 1 attempts)")
+
+    assert main(["--db", db_url, "runs", "--failures", "5"]) == 0
+    shown = capsys.readouterr().out
+    assert f"! {feed} [feed] backing off after 1 failure(s)" in shown
+    assert f"! {sitemap} [sitemap] backing off after 1 failure(s)" in shown
+
+    memory = FetchMemory(open_store(db_url).engine)
+    assert set(memory.source_health([fetch_key(feed), fetch_key(sitemap)])) == {
+        fetch_key(feed),
+        fetch_key(sitemap),
+    }
+    # The wait is over (as if time had passed) and the sources answer again.
+    with open_store(db_url).engine.begin() as connection:
+        connection.execute(update(FetchState).values(next_poll_at=utcnow() - timedelta(1)))
+    site.route("/rss.xml", Reply(body=rss, content_type="application/rss+xml"))
+    site.route("/sitemap.xml", Reply(body=urlset(url(site.url("/n/ok"))), content_type=XML))
+    third = ingest_feeds([feed], **run)
+    fourth = ingest_sitemaps([sitemap], **run)
+    assert (third["feeds_fetched"], third["new"], fourth["sitemaps_fetched"]) == (1, 1, 1)
+    assert memory.source_health([fetch_key(feed), fetch_key(sitemap)]) == {}
+
+
+def failure_reasons(db_url, run_id):
+    return {f["source"]: (f["stage"], f["reason"]) for f in open_store(db_url).run_failures(run_id)}
