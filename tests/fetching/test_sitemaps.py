@@ -147,6 +147,7 @@ def test_site_root_follows_robots_index_and_gzipped_sitemaps(news_site, fetch_co
         "sitemaps_fetched": 3,
         "sitemaps_not_modified": 0,
         "sitemaps_failed": 0,
+        "sitemaps_backing_off": 0,
         "new_entries": 5,
         "outside_window": 0,
     }
