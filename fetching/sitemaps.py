@@ -83,33 +83,38 @@ def parse_w3c_date(value: str | None) -> datetime | None:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """`loc` from `{http://www.sitemaps.org/schemas/sitemap/0.9}loc` (comments have no name)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def _child_text(element: etree._Element, *path: str) -> str | None:
-    """Text of the first descendant along local names `path` (any namespace)."""
+def _fields(element: etree._Element) -> dict[str, str]:
+    """The text of the entry's fields by local name (`loc`, `lastmod`), with those inside
+    `<news:news>` as `news:<name>` (`news:title`, `news:publication_date`)."""
+    fields: dict[str, str] = {}
     for child in element:
-        if _local(child.tag) == path[0]:
-            if len(path) == 1:
-                return (child.text or "").strip() or None
-            found = _child_text(child, *path[1:])
-            if found:
-                return found
-    return None
+        name = _local(child.tag)
+        if name == "news":
+            for item in child:
+                if item.text and item.text.strip():
+                    fields.setdefault(f"news:{_local(item.tag)}", item.text.strip())
+        elif child.text and child.text.strip():
+            fields.setdefault(name, child.text.strip())
+    return fields
 
 
 def _entry(element: etree._Element, base_url: str) -> SitemapEntry | None:
-    loc = _child_text(element, "loc")
-    if not loc:
+    fields = _fields(element)
+    if "loc" not in fields:
         return None
-    metadata: dict[str, Any] = {}
-    published = _child_text(element, "news", "publication_date")
-    if title := _child_text(element, "news", "title"):
-        metadata["title"] = title
-    if published:
-        metadata["published"] = published
-    date = parse_w3c_date(published) or parse_w3c_date(_child_text(element, "lastmod"))
-    return SitemapEntry(urljoin(base_url, loc), date, metadata)
+    metadata = {
+        key: fields[name]
+        for key, name in (("title", "news:title"), ("published", "news:publication_date"))
+        if name in fields
+    }
+    date = parse_w3c_date(fields.get("news:publication_date")) or parse_w3c_date(
+        fields.get("lastmod")
+    )
+    return SitemapEntry(_absolute(fields["loc"], base_url), date, metadata)
 
 
 def inflate(body: bytes, config: FetchSettings) -> bytes:
@@ -123,38 +128,49 @@ def inflate(body: bytes, config: FetchSettings) -> bytes:
         raise SitemapError(f"gzipped sitemap: {exc}") from exc
 
 
+def _is_index_root(element: etree._Element | None) -> bool:
+    """True for a sitemap index, False for a urlset; anything else is refused."""
+    name = _local(element.tag) if element is not None else ""
+    if name not in {"urlset", "sitemapindex"}:
+        raise SitemapError(f"not a sitemap (root element <{name}>)")
+    return name == "sitemapindex"
+
+
+def _absolute(loc: str, base_url: str) -> str:
+    return loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+
+
 def parse_sitemap(body: bytes, base_url: str, max_entries: int) -> Sitemap:
-    """The entries of the sitemap or sitemap index in `body` (already inflated), streamed;
-    more than `max_entries` is refused."""
-    sitemap: Sitemap | None = None
+    """The entries of the sitemap or sitemap index in `body` (already inflated), streamed:
+    only `<url>`/`<sitemap>` elements are handed over, each dropped once read. More than
+    `max_entries` is refused."""
+    entries: list[SitemapEntry] = []
+    is_index: bool | None = None
     parser = etree.iterparse(
         io.BytesIO(body),
-        events=("start", "end"),
+        events=("end",),
+        tag=("{*}url", "{*}sitemap"),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         huge_tree=False,
     )
     try:
-        for event, element in parser:
-            name = _local(element.tag)
-            if sitemap is None:
-                if event != "start" or name not in {"urlset", "sitemapindex"}:
-                    raise SitemapError(f"not a sitemap (root element <{name}>)")
-                sitemap = Sitemap(is_index=name == "sitemapindex")
-                continue
-            if event != "end" or name not in {"url", "sitemap"}:
-                continue
+        for _event, element in parser:
+            if is_index is None:
+                is_index = _is_index_root(element.getparent())
             if entry := _entry(element, base_url):
-                sitemap.entries.append(entry)
-                if len(sitemap.entries) > max_entries:
+                entries.append(entry)
+                if len(entries) > max_entries:
                     raise SitemapError(f"more than {max_entries} entries (max_sitemap_entries)")
             element.clear()
+            while element.getprevious() is not None:  # drop handled siblings: constant memory
+                del element.getparent()[0]
     except etree.XMLSyntaxError as exc:
         raise SitemapError(f"not a readable sitemap ({exc})") from exc
-    if sitemap is None:
-        raise SitemapError("not a sitemap (empty body)")
-    return sitemap
+    if is_index is None:
+        is_index = _is_index_root(parser.root)
+    return Sitemap(is_index, entries)
 
 
 def is_site_root(url: str) -> bool:
