@@ -3,6 +3,7 @@ entry's article, optionally only those dated inside a `since`/`until` window (a 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from prefect import flow, task
@@ -18,13 +19,16 @@ from flows.pipeline import run_pipeline
 
 
 def date_window(since: str | None, until: str | None) -> DateWindow:
-    """The window from ISO dates (`2026-11-01` or a full timestamp); a bad date is an error."""
+    """The window from ISO dates (`2026-11-01` or a full timestamp); a bad date is an error.
+    Both ends are inclusive: `until` as a plain date runs to the end of that day (UTC)."""
     bounds = {}
     for name, value in (("since", since), ("until", until)):
         if value:
             bounds[name] = parse_w3c_date(value)
             if bounds[name] is None:
                 raise ValueError(f"{name}: {value!r} is not a date (e.g. 2026-11-01)")
+    if until and len(until.strip()) == len("2026-11-01"):
+        bounds["until"] += timedelta(days=1, microseconds=-1)
     return DateWindow(**bounds)
 
 

@@ -22,7 +22,7 @@ from fetching.sitemaps import SitemapError, parse_sitemap, parse_w3c_date
 from fetching.state import FetchMemory, backoff_delay
 from fetching.urls import fetch_key
 from flows.ingest_feeds import ingest_feeds
-from flows.ingest_sitemaps import ingest_sitemaps
+from flows.ingest_sitemaps import date_window, ingest_sitemaps
 from newscorpus.cli import main
 
 SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
@@ -113,6 +113,29 @@ def test_w3c_dates():
     assert parse_w3c_date("2026-11-21T09:30:00+01:00").isoformat() == "2026-11-21T08:30:00+00:00"
     assert parse_w3c_date("2026-11-21T09:30:00Z").hour == 9
     assert parse_w3c_date("yesterday") is None and parse_w3c_date(None) is None
+
+
+def test_date_window_is_inclusive_and_undated_entries_are_in():
+    window = date_window("2026-11-21", "2026-11-21")
+    assert parse_w3c_date("2026-11-21T23:59:59Z") in window
+    assert parse_w3c_date("2026-11-22T00:00:00Z") not in window
+    assert parse_w3c_date("2026-11-20T23:59:59Z") not in window
+    assert None in window
+    with pytest.raises(ValueError, match="until: 'soon' is not a date"):
+        date_window(None, "soon")
+
+
+def test_too_many_sitemaps_in_one_run(site, fetch_config, db_url):
+    children = [site.route(f"/s{n}.xml", Reply(body=urlset(), content_type=XML)) for n in range(3)]
+    site.route("/index.xml", Reply(body=index(*children), content_type=XML))
+    memory = FetchMemory(open_store(db_url).engine)
+    config = fetch_config.model_copy(update={"max_sitemaps": 2})
+    with Fetcher(config) as fetcher:
+        poll = poll_sitemaps(fetcher, memory, [site.url("/index.xml")])
+    [failure] = poll.inputs
+    assert failure.source == children[1]
+    assert failure.reason == "over 2 sitemaps in one run (max_sitemaps): 2 not fetched"
+    assert (len(site.seen("/s0.xml")), len(site.seen("/s1.xml"))) == (1, 0)
 
 
 def test_parse_news_sitemap_and_refusals():
