@@ -114,6 +114,15 @@ class FetchSettings(Section):
     max_fetch_seconds: float = Field(120.0, gt=0)
     max_body_bytes: int = Field(10_000_000, ge=1)
     max_redirects: int = Field(5, ge=0)
+    source_backoff_seconds: float = Field(1800.0, ge=0)
+    source_backoff_max_seconds: float = Field(7 * 86400.0, ge=0)
+    max_sitemap_depth: int = Field(3, ge=0)
+    max_sitemaps: int = Field(1000, ge=1)
+    max_sitemap_entries: int = Field(50_000, ge=1)
+    discovery_paths: Strings = (
+        "/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml",
+        "/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml",
+    )  # fmt: skip
     retries: int = Field(3, ge=0)
     backoff_seconds: float = Field(1.0, ge=0)
     backoff_max_seconds: float = Field(60.0, ge=0)
@@ -140,11 +149,13 @@ def _time_zone(name: str) -> str:
 
 
 class FeedGroup(Section):
-    """`[[feeds.groups]]`: feeds polled together on one schedule (`cron` in `timezone`)."""
+    """`[[feeds.groups]]`: feeds and sitemaps polled together on one schedule (`cron` in
+    `timezone`)."""
 
     name: Annotated[str, AfterValidator(str.strip), Field(min_length=1)]
     cron: Annotated[str, AfterValidator(_cron)]
     feeds: Strings = ()
+    sitemaps: Strings = ()
     timezone: Annotated[str, AfterValidator(_time_zone)] = "UTC"
 
 
@@ -165,6 +176,10 @@ class FeedsSettings(Section):
     def all_feeds(self) -> list[str]:
         """Every feed of every group, each once, in config order."""
         return list(dict.fromkeys(feed for group in self.groups for feed in group.feeds))
+
+    def all_sitemaps(self) -> list[str]:
+        """Every sitemap of every group, each once, in config order."""
+        return list(dict.fromkeys(url for group in self.groups for url in group.sitemaps))
 
 
 def _redis_url(url: str) -> str:

@@ -177,7 +177,8 @@ class Failure(Base):
 
 class FetchState(Base):
     """The validators (ETag, Last-Modified) of the last stored fetch of a canonical URL,
-    sent back as a conditional GET next time."""
+    sent back as a conditional GET next time; for a feed or sitemap, also its consecutive
+    failures, the last error and when it may be polled again (backoff)."""
 
     __tablename__ = "fetch_state"
 
@@ -185,6 +186,9 @@ class FetchState(Base):
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class FeedEntry(Base):

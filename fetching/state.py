@@ -8,13 +8,16 @@ feed, two processes) both succeed: the later validators win, a seen entry stays 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import FetchSettings
 from corpus.models import FeedEntry, FetchState, utcnow
 from fetching.http import Validators
 
@@ -37,6 +40,34 @@ def upsert(session: Session, table: Table, rows: list[dict[str, Any]], update: l
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     session.execute(statement)
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """A feed's or sitemap's consecutive failures, its last error and its next poll time."""
+
+    failures: int
+    last_error: str | None
+    next_poll_at: datetime | None
+
+    def skip_reason(self, now: datetime) -> str | None:
+        """Why the source is not polled at `now` (it is backing off), or None."""
+        if not self.next_poll_at:
+            return None
+        when = self.next_poll_at  # SQLite gives it back without its time zone (UTC)
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        if when <= now:
+            return None
+        return (
+            f"backing off after {self.failures} failure(s) in a row until "
+            f"{when:%Y-%m-%d %H:%M} UTC; last error: {self.last_error}"
+        )
+
+
+def backoff_delay(failures: int, config: FetchSettings) -> timedelta:
+    """How long a source that failed `failures` times in a row waits before its next poll."""
+    seconds = config.source_backoff_seconds * 2 ** min(failures - 1, 40)
+    return timedelta(seconds=min(seconds, config.source_backoff_max_seconds))
 
 
 class FetchMemory:
@@ -66,6 +97,43 @@ class FetchMemory:
         ]
         with self.sessions.begin() as session:
             upsert(session, FetchState.__table__, rows, ["etag", "last_modified", "updated_at"])
+
+    def source_health(self, urls: Iterable[str]) -> dict[str, SourceHealth]:
+        """Backoff state of those of `urls` (feeds, sitemaps) that failed last time."""
+        wanted = sorted(set(urls))
+        if not wanted:
+            return {}
+        with self.sessions() as session:
+            query = select(FetchState).where(FetchState.url.in_(wanted), FetchState.failures > 0)
+            rows = session.scalars(query).all()
+            return {r.url: SourceHealth(r.failures, r.last_error, r.next_poll_at) for r in rows}
+
+    def record_source_outcomes(
+        self, failed: dict[str, str], succeeded: Iterable[str], config: FetchSettings
+    ) -> None:
+        """Count one more failure (with its error and next poll time) for each URL in
+        `failed`; clear the failures of the URLs in `succeeded`."""
+        now = utcnow()
+        before = self.source_health(failed)
+        rows = []
+        for url, error in sorted(failed.items()):
+            failures = (before[url].failures if url in before else 0) + 1
+            next_poll = now + backoff_delay(failures, config)
+            rows.append(
+                {"url": url, "updated_at": now, "failures": failures, "last_error": error,
+                 "next_poll_at": next_poll}
+            )  # fmt: skip
+        recovered = sorted(set(succeeded) - set(failed))
+        with self.sessions.begin() as session:
+            if rows:
+                columns = ["updated_at", "failures", "last_error", "next_poll_at"]
+                upsert(session, FetchState.__table__, rows, columns)
+            if recovered:
+                session.execute(
+                    update(FetchState)
+                    .where(FetchState.url.in_(recovered), FetchState.failures > 0)
+                    .values(failures=0, last_error=None, next_poll_at=None)
+                )
 
     def seen_entries(self, feed_url: str) -> set[str]:
         """Entry URLs already handled for `feed_url`."""

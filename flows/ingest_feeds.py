@@ -12,6 +12,7 @@ from corpus.report import RunSummary
 from corpus.store import open_store
 from fetching.pages import PageFetcher, open_page_fetcher
 from fetching.polling import FeedPoll, poll_feeds, remember_feeds
+from fetching.sitemap_polling import poll_sitemaps, remember_sitemaps
 from flows.pipeline import run_pipeline
 
 
@@ -26,12 +27,16 @@ def ingest_feeds(
     feeds: list[str] | None = None,
     database_url: str | None = None,
     config_path: str | None = None,
+    sitemaps: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Poll feeds → fetch new entries → extract → dedup and store → report.
+    """Poll feeds (and sitemaps) → fetch new entries → extract → dedup and store → report.
 
-    Without `feeds`, every feed of every `[[feeds.groups]]` in the config is polled."""
+    Without `feeds` or `sitemaps`, every feed and sitemap of every `[[feeds.groups]]` in the
+    config is polled."""
     settings = load_settings(config_path)
-    feeds = list(feeds or settings.feeds.all_feeds())
+    if feeds is None and sitemaps is None:
+        feeds, sitemaps = settings.feeds.all_feeds(), settings.feeds.all_sitemaps()
+    feeds, sitemaps = list(feeds or []), list(sitemaps or [])
     with (
         open_store(database_url or settings.database.url, settings=settings) as store,
         open_page_fetcher(settings.fetch, store.engine) as fetcher,
@@ -39,14 +44,21 @@ def ingest_feeds(
         polled = poll(fetcher, feeds)
         summary = RunSummary()
         summary.extra.update(polled.counts())
+        inputs = polled.inputs
+        if sitemaps:
+            from_sitemaps = poll_sitemaps(fetcher.fetcher, fetcher.memory, sitemaps)
+            summary.extra.update(from_sitemaps.counts())  # a Counter: new_entries add up
+            inputs = inputs + from_sitemaps.inputs
         counts = run_pipeline(
             "ingest_feeds",
-            polled.inputs,
+            inputs,
             settings,
             store,
-            {"feeds": feeds},
+            {"feeds": feeds, "sitemaps": sitemaps},
             summary=summary,
             fetcher=fetcher,
         )
         remember_feeds(fetcher.memory, polled)
+        if sitemaps:
+            remember_sitemaps(fetcher.memory, from_sitemaps)
     return counts

@@ -32,7 +32,7 @@ def feed_deployments(
     """A deployment `ingest_feeds/<group>` on the group's cron for each group with feeds."""
     deployments = []
     for group in settings.feeds.groups:
-        if not group.feeds:
+        if not group.feeds and not group.sitemaps:
             continue
         deployments.append(
             ingest_feeds.to_deployment(
@@ -40,10 +40,12 @@ def feed_deployments(
                 schedules=[Cron(group.cron, timezone=group.timezone)],
                 parameters={
                     "feeds": list(group.feeds),
+                    "sitemaps": list(group.sitemaps),
                     "database_url": database_url,
                     "config_path": config_path,
                 },
-                description=f"Poll the {len(group.feeds)} feed(s) of group {group.name!r}.",
+                description=f"Poll the {len(group.feeds)} feed(s) and {len(group.sitemaps)} "
+                f"sitemap(s) of group {group.name!r}.",
                 tags=["newscorpus", "feeds"],
             )
         )

@@ -171,8 +171,9 @@ def cmd_ingest_urls(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest_feeds(args: argparse.Namespace) -> int:
-    feeds = args.feeds or _settings(args).feeds.all_feeds()
-    if not feeds:
+    settings = _settings(args)
+    feeds = args.feeds or None  # None: the feeds and sitemaps of the config's groups
+    if not (feeds or settings.feeds.all_feeds() or settings.feeds.all_sitemaps()):
         raise CommandError("no feeds: pass --feed URL or add [[feeds.groups]] to the config")
     url, config = _flow_parameter_url(_database_url(args)), args.config
 
@@ -345,8 +346,37 @@ def cmd_export(args: argparse.Namespace) -> int:
 # Counts only runs that fetch have, shown on a line of their own under the run's row.
 FETCH_COUNTS = (
     "fetched", "not_modified", "fetch_failed", "feeds_fetched", "feeds_not_modified",
-    "feeds_failed", "new_entries",
+    "feeds_failed", "feeds_backing_off", "new_entries", "sitemaps_fetched",
+    "sitemaps_not_modified", "sitemaps_failed", "sitemaps_backing_off", "outside_window",
 )  # fmt: skip
+
+
+def cmd_ingest_sitemaps(args: argparse.Namespace) -> int:
+    from flows.ingest_sitemaps import date_window
+
+    url, config = _flow_parameter_url(_database_url(args)), args.config
+    try:
+        date_window(args.since, args.until)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    urls, since, until = list(args.urls), args.since, args.until
+
+    def run() -> dict[str, Any]:
+        from flows.ingest_sitemaps import ingest_sitemaps
+
+        return ingest_sitemaps(urls, since, until, database_url=url, config_path=config)
+
+    return _run_flow(run)
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from fetching.discovery import discover, toml_snippet
+    from fetching.http import Fetcher
+
+    with Fetcher(_settings(args).fetch) as fetcher:
+        snippets = [toml_snippet(discover(fetcher, url)) for url in args.urls]
+    print("\n".join(snippets), end="")
+    return 0
 
 
 def fetch_counts_line(counts: dict[str, Any]) -> str | None:
@@ -493,6 +523,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="a feed to poll (repeatable; default: every feed in the config's feed groups)",
     )
     p.set_defaults(handler=cmd_ingest_feeds)
+
+    p = commands.add_parser(
+        "ingest-sitemaps", help="read sitemaps (indexes, .gz, news) and ingest new entries"
+    )
+    p.add_argument(
+        "urls", nargs="+", metavar="URL", help="sitemaps, or site roots (their robots.txt)"
+    )
+    p.add_argument("--since", metavar="DATE", help="only entries dated on or after DATE")
+    p.add_argument("--until", metavar="DATE", help="only entries dated on or before DATE")
+    p.set_defaults(handler=cmd_ingest_sitemaps)
+
+    p = commands.add_parser(
+        "discover", help="print the feeds and sitemaps sites announce, as feed-group TOML"
+    )
+    p.add_argument("urls", nargs="+", metavar="URL", help="a site's home page (or any page)")
+    p.set_defaults(handler=cmd_discover)
 
     p = commands.add_parser(
         "serve",

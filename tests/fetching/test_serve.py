@@ -30,6 +30,11 @@ feeds = ["https://news.example/local.xml"]
 name = "someday"
 cron = "0 0 * * *"
 feeds = []
+
+[[feeds.groups]]
+name = "sitemaps-only"
+cron = "0 * * * *"
+sitemaps = ["https://news.example/news-sitemap.xml"]
 """
 
 
@@ -37,15 +42,17 @@ def test_deployments_are_built_for_groups_with_feeds(tmp_path):
     path = tmp_path / "groups.toml"
     path.write_text(GROUPS)
     deployments = feed_deployments(load_settings(path), "sqlite:///x.db", str(path))
-    assert [d.name for d in deployments] == ["world", "morning"]
+    assert [d.name for d in deployments] == ["world", "morning", "sitemaps-only"]
     world = deployments[0]
     assert world.parameters == {
         "feeds": ["https://news.example/world.xml", "https://news.example/atom.xml"],
+        "sitemaps": [],
         "database_url": "sqlite:///x.db",
         "config_path": str(path),
     }
     assert world.schedules[0].schedule.cron == "*/30 * * * *"
     assert deployments[1].schedules[0].schedule.timezone == "Europe/Paris"
+    assert deployments[2].parameters["sitemaps"] == ["https://news.example/news-sitemap.xml"]
 
 
 def test_without_feed_groups_there_are_no_scheduled_deployments():
