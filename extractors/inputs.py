@@ -1,8 +1,8 @@
 """Find importable files and read them into Documents, lazily, one input at a time.
 
 Supported: `.html`/`.htm` (optionally `.gz`), `.txt`, and `.jsonl` (one article a line with
-`url` and `html` or `text`). A file that cannot be read yields an InputFailure, never an
-exception, so one bad file cannot stop a batch.
+`url` and `html` or `text`), and WARC files (`.warc`, `.warc.gz`: see extractors/warc.py).
+A file that cannot be read yields an InputFailure, never an exception, so one bad file cannot stop a batch.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from config import ExtractionSettings
 from extractors.article import Document, DocumentKind
+from extractors.warc import WARC_SUFFIXES, read_warc
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt",)
@@ -32,8 +34,10 @@ class InputFailure:
 
 
 def input_kind(path: Path) -> str | None:
-    """ "html", "text", "jsonl" or None for a file type we do not import."""
+    """ "html", "text", "jsonl", "warc" or None for a file type we do not import."""
     name = path.name.lower()
+    if name.endswith(WARC_SUFFIXES):
+        return "warc"
     if name.endswith(HTML_SUFFIXES):
         return "html"
     if name.endswith(TEXT_SUFFIXES):
@@ -104,8 +108,11 @@ def _jsonl_documents(path: Path, shown: str, max_bytes: int) -> Iterator[Documen
             yield Document(source=source, kind=kind, payload=payload, url=url, metadata=meta)
 
 
-def read_file(path: Path, shown: str, max_bytes: int) -> Iterator[Document | InputFailure]:
-    """The documents in one file (several for `.jsonl`)."""
+def read_file(
+    path: Path, shown: str, max_bytes: int, skipped: Counter | None = None
+) -> Iterator[Document | InputFailure]:
+    """The documents in one file (several for `.jsonl` and WARC files, whose skipped records
+    are counted in `skipped`)."""
     kind = input_kind(path)
     if kind is None:
         yield InputFailure(shown, f"unsupported file type {path.suffix or '(none)'!r}")
@@ -113,6 +120,12 @@ def read_file(path: Path, shown: str, max_bytes: int) -> Iterator[Document | Inp
     try:
         if kind == "jsonl":
             yield from _jsonl_documents(path, shown, max_bytes)
+            return
+        if kind == "warc":
+            for item in read_warc(
+                path, shown, max_bytes, Counter() if skipped is None else skipped
+            ):
+                yield item if isinstance(item, Document) else InputFailure(*item)
             return
         doc_kind: DocumentKind = "html" if kind == "html" else "text"
         yield Document(source=shown, kind=doc_kind, payload=_read_bytes(path, max_bytes))
@@ -122,15 +135,18 @@ def read_file(path: Path, shown: str, max_bytes: int) -> Iterator[Document | Inp
 
 
 def iter_documents(
-    paths: Iterable[str], max_bytes: int = ExtractionSettings().max_input_bytes
+    paths: Iterable[str],
+    max_bytes: int = ExtractionSettings().max_input_bytes,
+    skipped: Counter | None = None,
 ) -> Iterator[Document | InputFailure]:
-    """Every document under `paths` (files, or directories walked recursively in name order)."""
+    """Every document under `paths` (files, or directories walked recursively in name order);
+    WARC records that are not article pages are counted in `skipped` by reason."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for file in _walk(path):
-                yield from read_file(file, str(file), max_bytes)
+                yield from read_file(file, str(file), max_bytes, skipped)
         elif path.exists():
-            yield from read_file(path, given, max_bytes)
+            yield from read_file(path, given, max_bytes, skipped)
         else:
             yield InputFailure(given, "no such file or directory")
