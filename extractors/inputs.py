@@ -2,7 +2,8 @@
 
 Supported: `.html`/`.htm` (optionally `.gz`), `.txt`, and `.jsonl` (one article a line with
 `url` and `html` or `text`), and WARC files (`.warc`, `.warc.gz`: see extractors/warc.py).
-A file that cannot be read yields an InputFailure, never an exception, so one bad file cannot stop a batch.
+A file that cannot be read yields an InputFailure, never an exception, so one bad file cannot
+stop a batch.
 """
 
 from __future__ import annotations
