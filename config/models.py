@@ -195,6 +195,14 @@ class DedupSettings(Section):
     redis_prefix: NonEmpty = "newscorpus"
 
 
+class ArchiveSettings(Section):
+    """[archive]: every original (fetched page, imported file) kept in rolling WARC files."""
+
+    enabled: bool = True
+    dir: str = ""
+    max_file_mb: int = Field(100, ge=1)
+
+
 class Settings(Section):
     """The whole configuration: one attribute per section; `source` names where it came from."""
 
@@ -205,6 +213,7 @@ class Settings(Section):
     fetch: FetchSettings = FetchSettings()
     feeds: FeedsSettings = FeedsSettings()
     dedup: DedupSettings = DedupSettings()
+    archive: ArchiveSettings = ArchiveSettings()
 
     _source: str = PrivateAttr(default="the shipped defaults")
 

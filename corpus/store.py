@@ -7,7 +7,7 @@ SQLite gets WAL mode and a busy timeout so a reader never blocks a running impor
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,7 +164,9 @@ class CorpusStore:
             source.last_seen = utcnow()
         return source
 
-    def _save_one(self, session: Session, run_id: str, item: Extracted) -> SaveResult:
+    def _save_one(
+        self, session: Session, run_id: str, item: Extracted, original: str | None = None
+    ) -> SaveResult:
         key = article_key(item.source, item.url)
         ident = article_id(key)
         web_url = canonical_url(item.url) if is_web_url(item.url) else None
@@ -200,6 +202,7 @@ class CorpusStore:
             url=web_url or art.url,
             content_hash=digest,
             extractor=art.extractor,
+            original=original,
         )
         session.add(version)
         article.latest_version = version.version
@@ -214,10 +217,12 @@ class CorpusStore:
         )  # fmt: skip
 
     def save_batch(
-        self, run_id: str, items: Iterable[Extracted]
+        self, run_id: str, items: Iterable[Extracted], originals: Mapping[str, str] | None = None
     ) -> tuple[list[SaveResult], list[InputFailure]]:
-        """Store each article (a new version only when its clean text changed). One item's
-        database error becomes a `store` failure; the others are still saved."""
+        """Store each article (a new version only when its clean text changed), referencing
+        the archived original digest `originals` gives for its source. One item's database
+        error becomes a `store` failure; the others are still saved."""
+        originals = originals or {}
         saved: list[SaveResult] = []
         failed: list[InputFailure] = []
         with self.sessions.begin() as session:
@@ -225,7 +230,8 @@ class CorpusStore:
             for item in items:
                 try:
                     with session.begin_nested():
-                        saved.append(self._save_one(session, run_id, item))
+                        original = originals.get(item.source)
+                        saved.append(self._save_one(session, run_id, item, original))
                 except Exception as exc:  # noqa: BLE001 - recorded, the batch goes on
                     failed.append(
                         InputFailure(item.source, f"{type(exc).__name__}: {exc}", "store")

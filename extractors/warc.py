@@ -78,7 +78,15 @@ def _document(record: ArcWarcRecord, max_bytes: int) -> Document:
         raise _Failure("record is truncated: fewer bytes than its Content-Length")
     kind: DocumentKind = "html" if media in HTML_TYPES else "text"
     meta = {"fetched_at": record.rec_headers.get_header("WARC-Date")}
-    return Document(source="", kind=kind, payload=body, url=url, charset=charset, metadata=meta)
+    return Document(
+        source="",
+        kind=kind,
+        payload=body,
+        url=url,
+        charset=charset,
+        metadata=meta,
+        http_headers=list(record.http_headers.headers),
+    )
 
 
 def _next_boundary(handle: BinaryIO, start: int, gzipped: bool) -> int | None:
