@@ -10,10 +10,11 @@ extractor can run over the originals again (`newscorpus reextract`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine, make_url
@@ -23,7 +24,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from config import ArchiveSettings
-from corpus.models import StoredOriginal
+from corpus.latest import select_latest
+from corpus.models import Article, ArticleVersion, StoredOriginal
 from extractors import Document, InputFailure
 
 FILE_PATTERN = "originals-{:05d}.warc.gz"
@@ -162,10 +164,35 @@ class OriginalsArchive:
         media, charset = _media_and_charset(content_type)
         payload = record.content_stream().read()
         url = record.rec_headers.get_header("WARC-Target-URI")
+        headers = list(record.http_headers.headers) if record.http_headers else None
         return Document(
             source=url, kind="html" if media in HTML_TYPES else "text", payload=payload,
-            url=row.url, charset=charset,
+            url=row.url, charset=charset, http_headers=headers,
         )  # fmt: skip
+
+    def originals_of_latest(
+        self, since: datetime | None = None, site: str | None = None
+    ) -> Iterator[Document]:
+        """The archived original of each article's latest version (stored since `since`, on
+        host `site` or its subdomains), as a Document that saves back to the same article."""
+        query = select_latest(Article.key, Article.url, ArticleVersion.original).where(
+            ArticleVersion.original.is_not(None)
+        )
+        if since is not None:
+            query = query.where(ArticleVersion.created_at >= since)
+        with self.sessions() as session:
+            rows = session.execute(query.order_by(Article.id)).all()
+        for key, url, digest in rows:
+            host = (urlsplit(url).hostname or "") if url else ""
+            if site and host != site and not host.endswith("." + site):
+                continue
+            doc = self.load(digest)
+            if doc is None:
+                continue
+            # The article's key is its URL, or for a file the absolute path it was read from.
+            doc.source = url if key.startswith("url:") else key.removeprefix("file:")
+            doc.url = url
+            yield doc
 
 
 def open_archive(

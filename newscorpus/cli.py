@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from datetime import datetime
 from typing import Any
 
 from config import Settings, SettingsError, load_settings
@@ -68,6 +69,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     from flows.import_files import import_files
 
     return _run_flow(lambda: import_files(list(args.paths), database_url=url, config_path=config))
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from newscorpus.prefect_env import configure_prefect_environment
+
+    if not (args.all or args.since or args.site):
+        raise CommandError("say which articles: --all, --since DATE or --site HOST")
+    url = _flow_parameter_url(_database_url(args, _settings(args)))
+    config = args.config
+    try:
+        datetime.fromisoformat(args.since or "2000-01-01")
+    except ValueError as exc:
+        raise CommandError(f"--since {args.since!r} is not a date (YYYY-MM-DD): {exc}") from exc
+    configure_prefect_environment()
+    from flows.reextract import reextract
+
+    return _run_flow(lambda: reextract(args.since, args.site, url, config_path=config))
 
 
 def _url_list(path: str) -> list[str]:
@@ -245,9 +263,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("import", help="import .html/.htm(.gz), .txt and .jsonl files")
+    p = commands.add_parser(
+        "import", help="import .html/.htm(.gz), .txt, .jsonl and .warc(.gz) files"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
     p.set_defaults(handler=cmd_import)
+
+    p = commands.add_parser(
+        "reextract", help="run the current extractor again over archived originals"
+    )
+    p.add_argument("--since", metavar="DATE", help="articles stored on or after DATE")
+    p.add_argument("--site", metavar="HOST", help="articles of HOST (and its subdomains)")
+    p.add_argument("--all", action="store_true", help="every article with an archived original")
+    p.set_defaults(handler=cmd_reextract)
 
     p = commands.add_parser("ingest-urls", help="fetch a list of URLs and ingest the articles")
     p.add_argument("file", metavar="FILE", help="one URL a line ('-' for standard input)")
