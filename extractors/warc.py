@@ -10,6 +10,7 @@ so the rest of the file goes through. Memory stays constant: one record at a tim
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,19 +90,34 @@ def _document(record: ArcWarcRecord, max_bytes: int) -> Document:
     )
 
 
+def _starts_record(handle: BinaryIO, at: int, gzipped: bool) -> bool:
+    """True when a WARC record (inside a gzip member, when `gzipped`) starts at `at`."""
+    handle.seek(at)
+    head = handle.read(4096)
+    if not gzipped:
+        return head.startswith(WARC_MAGIC)
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16).startswith(b"WARC/")
+    except zlib.error:
+        return False
+
+
 def _next_boundary(handle: BinaryIO, start: int, gzipped: bool) -> int | None:
     """The offset of the next record start after `start` (gzip member or `WARC/1.` line)."""
     magic = GZIP_MAGIC if gzipped else WARC_MAGIC
-    handle.seek(start)
-    position, carry = start, b""
-    while chunk := handle.read(RESYNC_CHUNK):
-        data = carry + chunk
-        found = data.find(magic)
-        if found >= 0:
-            return position - len(carry) + found
-        carry = data[-(len(magic) - 1) :]
-        position += len(chunk)
-    return None
+    position = start
+    while True:
+        handle.seek(position)
+        chunk = handle.read(RESYNC_CHUNK)
+        if len(chunk) < len(magic):
+            return None
+        found = chunk.find(magic)
+        if found < 0:
+            position += len(chunk) - len(magic) + 1
+        elif _starts_record(handle, position + found, gzipped):
+            return position + found
+        else:
+            position += found + 1
 
 
 def _records(
@@ -116,27 +132,30 @@ def _records(
         last = offset
         try:
             for record in iterator:
-                in_damage = False
                 reason, doc = _skip_reason(record), None
                 try:
                     doc = None if reason else _document(record, max_bytes)
                 except _Failure as exc:
                     reason = str(exc)
                 # Only after the body is read: asking for the offset first empties the body.
-                last = offset + iterator.get_record_offset()
+                last = iterator.get_record_offset()  # absolute: warcio starts at tell()
                 if doc:
+                    in_damage = False
                     doc.source = f"{shown}@{last}"
                     yield doc
                 elif reason.startswith("warc_skipped_"):
                     skipped[reason] += 1
                 else:
                     yield f"{shown}@{last}", reason
-            return
+            error = "record runs past the next one"  # a damaged record swallowed others
         except Exception as exc:  # noqa: BLE001 - a corrupt record is recorded, reading resumes
-            if not in_damage:
-                yield f"{shown}@{last}", f"corrupt or truncated WARC record ({type(exc).__name__})"
-            in_damage = True
+            error = type(exc).__name__
         resume = _next_boundary(handle, last + 1, gzipped)
+        if resume is None and error.startswith("record runs"):
+            return
+        if not in_damage:
+            yield f"{shown}@{last}", f"corrupt or truncated WARC record ({error})"
+        in_damage = True
         if resume is None:
             return
         offset = resume

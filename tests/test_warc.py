@@ -74,3 +74,12 @@ def test_import_flow_stores_warc_pages_under_their_canonical_urls(
     assert "https://example.org/news/one" in urls
     again = import_files([str(warc)], database_url=db_url)
     assert again["new"] == 0 and again["unchanged"] == 4
+
+
+def test_a_truncated_member_never_swallows_the_records_after_it(tmp_path: Path) -> None:
+    # Record ids are random, so the damaged bytes differ each time: many files, every one whole.
+    for number in range(40):
+        warc = write_mixed_warc(tmp_path / f"c{number}.warc.gz")
+        items = list(iter_documents([str(warc)]))
+        assert sum(isinstance(i, Document) for i in items) == 4, number
+        assert sum(isinstance(i, InputFailure) for i in items) == 1, number
