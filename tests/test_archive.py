@@ -88,3 +88,20 @@ def test_imported_versions_reference_their_archived_original(tmp_path: Path, db_
     original = archive.load(russian.original)
     assert original.charset == "windows-1251"
     assert "Городской совет" in original.payload.decode("cp1251")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_archive_disabled_keeps_no_originals(tmp_path: Path, db_url: str) -> None:
+    from flows.import_files import import_files
+
+    config = tmp_path / "off.toml"
+    config.write_text("[archive]\nenabled = false\n")
+    counts = import_files(
+        [str(write_mixed_warc(tmp_path / "c.warc.gz"))], database_url=db_url,
+        config_path=str(config),
+    )  # fmt: skip
+
+    assert counts["new"] == 4
+    assert not (tmp_path / "archive").exists()
+    with open_store(db_url).sessions() as session:
+        assert all(v.original is None for v in session.scalars(select(ArticleVersion)))
