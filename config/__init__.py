@@ -8,6 +8,7 @@ overrides and checks all of it (and the rule files) before any work starts.
 from config.errors import SettingsError
 from config.loading import ENV_PREFIX, load_settings, settings_from
 from config.models import (
+    ArchiveSettings,
     DatabaseSettings,
     DedupSettings,
     ExtractionSettings,
@@ -26,6 +27,7 @@ __all__ = [
     "ENV_PREFIX",
     "RULES_DIR",
     "DatabaseSettings",
+    "ArchiveSettings",
     "DedupSettings",
     "ExtractionSettings",
     "FeedGroup",

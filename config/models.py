@@ -217,6 +217,14 @@ class ExportSettings(Section):
     part_size_mb: int = Field(256, ge=1)
 
 
+class ArchiveSettings(Section):
+    """[archive]: every original (fetched page, imported file) kept in rolling WARC files."""
+
+    enabled: bool = True
+    dir: str = ""
+    max_file_mb: int = Field(100, ge=1)
+
+
 class Settings(Section):
     """The whole configuration: one attribute per section; `source` names where it came from."""
 
@@ -228,6 +236,7 @@ class Settings(Section):
     feeds: FeedsSettings = FeedsSettings()
     dedup: DedupSettings = DedupSettings()
     export: ExportSettings = ExportSettings()
+    archive: ArchiveSettings = ArchiveSettings()
 
     _source: str = PrivateAttr(default="the shipped defaults")
 

@@ -83,6 +83,21 @@ class ArticleVersion(Base):
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
     similarity: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Digest of the archived original it was extracted from (corpus/archive.py), if kept.
+    original: Mapped[str | None] = mapped_column(String(64))
+
+
+class StoredOriginal(Base):
+    """Where one original (body plus response headers) is kept: a record in an archive WARC file."""
+
+    __tablename__ = "originals"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file: Mapped[str] = mapped_column(String(255))
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class StoredSignature(Base):

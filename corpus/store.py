@@ -17,7 +17,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -333,7 +333,9 @@ class CorpusStore:
             source.last_seen = utcnow()
         return source
 
-    def _save_one(self, session: Session, run_id: str, item: Extracted) -> SaveResult:
+    def _save_one(
+        self, session: Session, run_id: str, item: Extracted, original: str | None = None
+    ) -> SaveResult:
         key = article_key(item.source, item.url)
         ident = article_id(key)
         web_url = canonical_url(item.url) if is_web_url(item.url) else None
@@ -369,6 +371,7 @@ class CorpusStore:
             url=web_url or art.url,
             content_hash=digest,
             extractor=art.extractor,
+            original=original,
         )
         session.add(version)
         article.latest_version = version.version
@@ -383,12 +386,14 @@ class CorpusStore:
         )  # fmt: skip
 
     def save_batch(
-        self, run_id: str, items: Iterable[Extracted]
+        self, run_id: str, items: Iterable[Extracted], originals: Mapping[str, str] | None = None
     ) -> tuple[list[SaveResult], list[InputFailure]]:
         """Store each article (a new version only when its clean text changed) in one
-        transaction with the run's heartbeat. One item's database error becomes a `store`
+        transaction with the run's heartbeat, referencing the archived original digest
+        `originals` gives for its source. One item's database error becomes a `store`
         failure; the others are still saved. Contention retries the whole batch."""
         items = list(items)
+        originals = originals or {}
 
         def save(session: Session) -> tuple[list[SaveResult], list[InputFailure]]:
             saved: list[SaveResult] = []
@@ -397,7 +402,8 @@ class CorpusStore:
             for item in items:
                 try:
                     with session.begin_nested():
-                        saved.append(self._save_one(session, run_id, item))
+                        original = originals.get(item.source)
+                        saved.append(self._save_one(session, run_id, item, original))
                 except Exception as exc:  # noqa: BLE001 - recorded, the batch goes on
                     if is_locked_error(exc):
                         raise  # the whole batch is tried again

@@ -22,7 +22,8 @@ class Document:
     """Raw input: bytes (or already-decoded text) plus what is known about where it came from.
 
     `source` is the path as given (`dir/a.html`, `feed.jsonl:3`) or the fetched URL; `url` is the
-    article's own URL when known; `charset` is a declared encoding (HTTP header) if any.
+    article's own URL when known; `charset` is a declared encoding (HTTP header) if any;
+    `http_headers` are the response headers it came with (kept with the archived original).
     """
 
     source: str
@@ -31,6 +32,7 @@ class Document:
     url: str | None = None
     charset: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    http_headers: list[tuple[str, str]] | None = None
 
 
 @dataclass

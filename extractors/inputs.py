@@ -1,7 +1,8 @@
 """Find importable files and read them into Documents, lazily, one input at a time.
 
 Supported: `.html`/`.htm` (optionally `.gz`), `.txt`, and `.jsonl` (one article a line with
-`url` and `html` or `text`). A file that cannot be read yields an InputFailure, never an
+`url` and `html` or `text`), and WARC files (`.warc`, `.warc.gz`: see extractors/warc.py).
+A file that cannot be read yields an InputFailure, never an
 exception, so one bad file cannot stop a batch: so do a directory that cannot be listed, a
 file name that is not UTF-8, anything but a regular file (FIFOs, devices), a truncated gzip
 stream and a JSON line whose fields have the wrong types. Reads are bounded by the bytes
@@ -14,6 +15,7 @@ import json
 import os
 import stat
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import BinaryIO
 
 from config import ExtractionSettings
 from extractors.article import Document, DocumentKind
+from extractors.warc import WARC_SUFFIXES, read_warc
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt",)
@@ -37,8 +40,10 @@ class InputFailure:
 
 
 def input_kind(path: Path) -> str | None:
-    """ "html", "text", "jsonl" or None for a file type we do not import."""
+    """ "html", "text", "jsonl", "warc" or None for a file type we do not import."""
     name = path.name.lower()
+    if name.endswith(WARC_SUFFIXES):
+        return "warc"
     if name.endswith(HTML_SUFFIXES):
         return "html"
     if name.endswith(TEXT_SUFFIXES):
@@ -207,8 +212,11 @@ def _jsonl_documents(path: Path, shown: str, max_bytes: int) -> Iterator[Documen
             yield Document(source=source, kind=kind, payload=payload, url=url, metadata=meta)
 
 
-def read_file(path: Path, shown: str, max_bytes: int) -> Iterator[Document | InputFailure]:
-    """The documents in one file (several for `.jsonl`)."""
+def read_file(
+    path: Path, shown: str, max_bytes: int, skipped: Counter | None = None
+) -> Iterator[Document | InputFailure]:
+    """The documents in one file (several for `.jsonl` and WARC files, whose skipped records
+    are counted in `skipped`)."""
     if undecodable_name(shown):
         yield InputFailure(
             escape_undecodable(shown), "file name is not valid UTF-8: rename the file to import it"
@@ -222,6 +230,12 @@ def read_file(path: Path, shown: str, max_bytes: int) -> Iterator[Document | Inp
         if kind == "jsonl":
             yield from _jsonl_documents(path, shown, max_bytes)
             return
+        if kind == "warc":
+            counts = Counter() if skipped is None else skipped
+            with open_regular(path) as handle:
+                for item in read_warc(handle, shown, max_bytes, counts):
+                    yield item if isinstance(item, Document) else InputFailure(*item)
+            return
         doc_kind: DocumentKind = "html" if kind == "html" else "text"
         yield Document(source=shown, kind=doc_kind, payload=_read_bytes(path, max_bytes))
     except (OSError, ValueError) as exc:
@@ -230,9 +244,12 @@ def read_file(path: Path, shown: str, max_bytes: int) -> Iterator[Document | Inp
 
 
 def iter_documents(
-    paths: Iterable[str], max_bytes: int = ExtractionSettings().max_input_bytes
+    paths: Iterable[str],
+    max_bytes: int = ExtractionSettings().max_input_bytes,
+    skipped: Counter | None = None,
 ) -> Iterator[Document | InputFailure]:
-    """Every document under `paths` (files, or directories walked recursively in name order)."""
+    """Every document under `paths` (files, or directories walked recursively in name order);
+    WARC records that are not article pages are counted in `skipped` by reason."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -240,8 +257,8 @@ def iter_documents(
                 if isinstance(found, InputFailure):
                     yield found
                 else:
-                    yield from read_file(found, str(found), max_bytes)
+                    yield from read_file(found, str(found), max_bytes, skipped)
         elif path.exists() or path.is_symlink():
-            yield from read_file(path, given, max_bytes)
+            yield from read_file(path, given, max_bytes, skipped)
         else:
             yield InputFailure(escape_undecodable(given), "no such file or directory")

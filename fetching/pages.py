@@ -65,6 +65,14 @@ def document_kind(response: FetchResponse) -> DocumentKind:
     return "text"
 
 
+def _kept_headers(response: FetchResponse) -> list[tuple[str, str]]:
+    """The response headers kept with the archived original (corpus/archive.py)."""
+    if not response.content_type:
+        return []
+    charset = f"; charset={response.charset}" if response.charset else ""
+    return [("Content-Type", response.content_type + charset)]
+
+
 def to_document(target: FetchTarget, response: FetchResponse) -> Document:
     """The fetched page as a Document identified by its canonical article URL."""
     kind = document_kind(response)
@@ -76,6 +84,7 @@ def to_document(target: FetchTarget, response: FetchResponse) -> Document:
         url=article_url(response.url, html, response.charset),
         charset=response.charset,
         metadata=dict(target.metadata),
+        http_headers=_kept_headers(response),
     )
 
 

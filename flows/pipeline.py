@@ -16,6 +16,7 @@ from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
 from config import Settings
+from corpus.archive import OriginalsArchive, open_archive
 from corpus.report import RunSummary, failures_markdown, summary_rows
 from corpus.store import CorpusStore, SaveResult
 from extractors import (
@@ -53,14 +54,26 @@ def extract_batch(
     return extract_many(documents, config)
 
 
+@task(name="archive-batch", cache_policy=NO_CACHE)
+def archive_batch(
+    archive: OriginalsArchive, documents: list[Document | InputFailure]
+) -> dict[str, str]:
+    """Keep every document's original bytes (once per digest); the digest per source."""
+    return archive.keep(documents)
+
+
 @task(name="store-batch", cache_policy=NO_CACHE)
 def store_batch(
-    store: CorpusStore, run_id: str, results: list[Extracted | InputFailure]
+    store: CorpusStore,
+    run_id: str,
+    results: list[Extracted | InputFailure],
+    originals: dict[str, str] | None = None,
 ) -> tuple[list[SaveResult], list[InputFailure]]:
-    """Deduplicate and store the extracted articles; record every failure with the run."""
+    """Deduplicate and store the extracted articles, each version referencing its archived
+    original; record every failure with the run."""
     extracted = [item for item in results if isinstance(item, Extracted)]
     failures = [item for item in results if isinstance(item, InputFailure)]
-    saved, store_failures = store.save_batch(run_id, extracted)
+    saved, store_failures = store.save_batch(run_id, extracted, originals)
     failures += store_failures
     store.record_failures(run_id, failures)
     return saved, failures
@@ -108,13 +121,16 @@ def run_pipeline(
     try:
         config = ExtractionConfig.from_settings(settings)
         batch_size = settings.pipeline.batch_size
+        archive = open_archive(settings.archive, store.engine, str(store.engine.url))
         # Every count is reported, even as 0 in a run that had nothing to do.
         fetch_counts = {**FetchedBatch().counts(), "fetch_failed": 0} if fetcher else {}
         summary.extra.update({"extracted": 0, **fetch_counts})
         for number, batch in enumerate(batched(documents, batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None
-            results = extract_batch(fetched.items if fetched else batch, config)
-            saved, failures = store_batch(store, run_id, results)
+            inputs = fetched.items if fetched else batch
+            originals = archive_batch(archive, inputs) if archive else None
+            results = extract_batch(inputs, config)
+            saved, failures = store_batch(store, run_id, results, originals)
             if fetched:
                 fetcher.remember(fetched, [s.source for s in saved], failures)
                 summary.extra.update(fetched.counts())

@@ -135,6 +135,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     return _run_flow(run)
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    if not (args.all or args.since or args.site):
+        raise CommandError("say which articles: --all, --since DATE or --site HOST")
+    url, config = _flow_parameter_url(_database_url(args)), args.config
+    try:
+        datetime.fromisoformat(args.since or "2000-01-01")
+    except ValueError as exc:
+        raise CommandError(f"--since {args.since!r} is not a date (YYYY-MM-DD): {exc}") from exc
+    since, site = args.since, args.site
+
+    def run() -> dict[str, Any]:
+        from flows.reextract import reextract
+
+        return reextract(since, site, url, config_path=config)
+
+    return _run_flow(run)
+
+
 def _url_list(path: str) -> list[str]:
     """The list's URLs, each once; a line that is not UTF-8 is kept as an unfetchable entry
     (it becomes a recorded failure) instead of stopping the run."""
@@ -506,9 +524,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser = command_parser  # type: ignore[method-assign]
 
-    p = commands.add_parser("import", help="import .html/.htm(.gz), .txt and .jsonl files")
+    p = commands.add_parser(
+        "import", help="import .html/.htm(.gz), .txt, .jsonl and .warc(.gz) files"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
     p.set_defaults(handler=cmd_import)
+
+    p = commands.add_parser(
+        "reextract", help="run the current extractor again over archived originals"
+    )
+    p.add_argument("--since", metavar="DATE", help="articles stored on or after DATE")
+    p.add_argument("--site", metavar="HOST", help="articles of HOST (and its subdomains)")
+    p.add_argument("--all", action="store_true", help="every article with an archived original")
+    p.set_defaults(handler=cmd_reextract)
 
     p = commands.add_parser("ingest-urls", help="fetch a list of URLs and ingest the articles")
     p.add_argument("file", metavar="FILE", help="one URL a line ('-' for standard input)")

@@ -334,9 +334,8 @@ def test_cli_runs_shows_fetch_counts_under_fetch_runs(
     assert urls_row.split()[1:3] == ["ingest_urls", "completed"]
     assert urls_counts == "    fetched 0, not modified 1, fetch failed 0"
     (urls_run, *_) = open_store(db_url).recent_runs(1)
-    assert urls_prefect == (
-        f"    prefect flow run {urls_run['prefect_flow_run_name']} {urls_run['prefect_flow_run_id']}"
-    )
+    name, flow_run_id = urls_run["prefect_flow_run_name"], urls_run["prefect_flow_run_id"]
+    assert urls_prefect == f"    prefect flow run {name} {flow_run_id}"
     assert feeds_row.split()[1:3] == ["ingest_feeds", "completed"]
     assert feeds_counts == (
         "    fetched 1, not modified 0, fetch failed 1, feeds fetched 1, feeds not modified 0, "
