@@ -18,7 +18,7 @@ from trafilatura.utils import load_html
 
 from extractors.article import Article, ExtractionError
 from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
-from extractors.metadata import page_metadata
+from extractors.metadata import PageMetadata, page_metadata
 from extractors.prune import prune_widgets
 from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 from extractors.visible_text import visible_lines
@@ -39,6 +39,7 @@ class ParsedPage:
     elements' Python objects alive while the page is processed: lxml then reuses them on every
     later pass over the tree (metadata, pruning, visible lines) instead of building new ones."""
 
+    html: str
     tree: HtmlElement
     elements: list[HtmlElement]
     warnings: list[str]
@@ -66,7 +67,7 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
     size = int(tree.xpath("count(//*)"))
     if size > max_elements:
         raise ExtractionError(f"page has {size} elements, over the {max_elements} limit")
-    return ParsedPage(tree, list(tree.iter(Element)), warnings)
+    return ParsedPage(html, tree, list(tree.iter(Element)), warnings)
 
 
 def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> list[str]:
@@ -94,6 +95,49 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
     return found
 
 
+def page_prose_chars(lines: list[str], rules: RuleSet) -> int:
+    """Characters of the page's prose: visible lines long enough to be paragraphs that end like
+    sentences. A measure of how much article text the page holds, before anything is pruned."""
+    shortest = rules.setting("html", "prose_line_chars")
+    return sum(len(line) for line in lines if len(line) >= shortest and ends_sentence(line))
+
+
+def _extract_body(tree: HtmlElement, url: str | None, *, fast: bool) -> list[str]:
+    """trafilatura's body paragraphs of `tree` (none when it finds no text)."""
+    result = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        fast=fast,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        deduplicate=False,
+    )
+    text = (result.text or "") if result is not None else ""
+    return text.split("\n") if text.strip() else []
+
+
+def _body_chars(draft: Draft) -> int:
+    return sum(len(paragraph) for paragraph in draft.paragraphs)
+
+
+def lost_body(draft: Draft, prose_chars: int, rules: RuleSet) -> bool:
+    """True when the cleaned body holds a small share of the page's prose: pruning or the fast
+    path missed most of the article (it was split into many blocks, or trafilatura's first
+    guess was one short container)."""
+    return _body_chars(draft) < rules.setting("html", "lost_body_share") * prose_chars
+
+
+def fuller_draft(html: str, url: str | None, meta: PageMetadata, rules: RuleSet) -> Draft | None:
+    """The body trafilatura finds with its fallbacks (`fast=False`) on the unpruned page, cleaned
+    with the paragraph steps; None when there is none."""
+    tree = load_html(html)
+    paragraphs = _extract_body(tree, url, fast=False) if tree is not None else []
+    if not paragraphs:
+        return None
+    return clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
+
+
 def extract_html(
     html: str,
     url: str | None = None,
@@ -107,21 +151,20 @@ def extract_html(
     page = parse_page(html, max_chars, max_elements)
     tree = page.tree
     meta = page_metadata(tree, url)  # before pruning: bylines and author boxes are widgets
+    prose_chars = page_prose_chars(visible_lines(tree), rules)
     prune_widgets(tree, rules)
-    result = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        fast=True,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-    )
-    if result is None or not (result.text or "").strip():
+    paragraphs = _extract_body(tree, url, fast=True)
+    if paragraphs:
+        paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
+        draft = clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
+    else:
+        draft = Draft(meta.title, [], meta.published)
+    if lost_body(draft, prose_chars, rules):
+        fuller = fuller_draft(page.html, url, meta, rules)
+        if fuller is not None and _body_chars(fuller) > _body_chars(draft):
+            draft = fuller
+    if not draft.paragraphs and not draft.removed:
         raise ExtractionError("no article text found in the HTML (navigation-only or empty page)")
-    paragraphs = result.text.split("\n")
-    paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
-    draft = clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
     return draft.to_article(
         EXTRACTOR_NAME,
         authors=meta.authors,
