@@ -85,7 +85,9 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
     for line in lines[last + 1 :]:
         if rules.debris_kind(line) or rules.is_teaser_heading(line) or rules.is_end_heading(line):
             break
-        if ends_sentence(line) and len(line) >= rules.setting("html", "follow_prose_chars"):
+        # After a subheading (one pending line), a shorter sentence paragraph is enough.
+        shortest = rules.setting("html", "heading_prose_chars" if pending else "follow_prose_chars")
+        if ends_sentence(line) and len(line) >= shortest:
             found += [*pending, line]
             pending = []
         elif pending:
