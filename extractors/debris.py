@@ -86,6 +86,42 @@ def drop_empty_lines(draft: Draft, rules: RuleSet) -> None:
     draft.keep([p for p in draft.paragraphs if _WORD.search(p)], "empty")
 
 
+def _table_cells(paragraph: str) -> list[str] | None:
+    """The cells of a table row as trafilatura writes it ("| a | b |"); None for other lines."""
+    if not (paragraph.startswith("|") and paragraph.rstrip().endswith("|")):
+        return None
+    return [cell.strip() for cell in paragraph.strip().strip("|").split("|") if cell.strip()]
+
+
+def _is_menu_item(cell: str, menu_words: int) -> bool:
+    """A few words without figures: "Front Page", not "5040" or "Kyle Busch" in a 7-column row."""
+    return len(_WORD.findall(cell)) <= menu_words and not any(c.isdigit() for c in cell)
+
+
+def split_layout_tables(draft: Draft, rules: RuleSet) -> None:
+    """Table rows: pages laid out with tables (the 2000s) put the article in one cell and menus
+    in the others, and navigation bars are rows of links ("| Today's Edition | Front Page |
+    Nation |"). A row of prose cells and menu items (at most `menu_item_words` words, no
+    figures) becomes its prose cells, or goes when it has none; other rows (data tables)
+    stay."""
+    menu_words = rules.setting("text", "menu_item_words")
+    paragraphs = []
+    for paragraph in draft.paragraphs:
+        cells = _table_cells(paragraph)
+        if cells is None:
+            paragraphs.append(paragraph)
+            continue
+        prose = [cell for cell in cells if not is_fragment(cell, rules)]
+        menus = [cell for cell in cells if _is_menu_item(cell, menu_words)]
+        if len(prose) + len(menus) < len(cells):
+            paragraphs.append(paragraph)  # a data table
+        elif prose:
+            paragraphs += prose
+        else:
+            draft.removed.append(("navigation table", paragraph))
+    draft.paragraphs = paragraphs
+
+
 def cut_reader_comments(draft: Draft, rules: RuleSet) -> None:
     """Everything from a comment-section heading ("Leave a Reply", "3 Comments") or the first
     comment header ("Name Month D, YYYY at H:MM am") on is reader comments, not the article.
@@ -254,6 +290,7 @@ def trim_fragment_edges(draft: Draft, rules: RuleSet) -> None:
 
 PARAGRAPH_STEPS: tuple[Step, ...] = (
     drop_empty_lines,
+    split_layout_tables,
     cut_reader_comments,
     drop_teaser_blocks,
     drop_gallery_blocks,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import trafilatura
 from lxml.etree import Element
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, tostring
 from trafilatura.utils import load_html
 
 from extractors.article import Article, ExtractionError
@@ -45,6 +45,21 @@ class ParsedPage:
     warnings: list[str]
 
 
+def frameset_content(tree: HtmlElement) -> HtmlElement:
+    """A frameset page's own text: what its `<noframes>` shows browsers without frames. A
+    frameset without it holds no text of its own (ExtractionError naming the frames)."""
+    # The parser keeps <noframes> content as raw text (or, with some parsers, as elements).
+    fallback = " ".join(
+        (part.text or "") + "".join(tostring(child, encoding="unicode") for child in part)
+        for part in tree.iter("noframes")
+    )
+    content = load_html(f"<html><body>{fallback}</body></html>") if fallback.strip() else None
+    if content is None or not " ".join(content.itertext()).strip():
+        frames = ", ".join(str(frame.get("src")) for frame in tree.iter("frame", "iframe"))
+        raise ExtractionError(f"frameset page: its text is in the frames it loads ({frames})")
+    return content
+
+
 def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
     """The parsed page; a page over `max_chars` is cut there (its start holds the article), a
     tree over `max_elements` is refused so that extraction time stays bounded."""
@@ -60,6 +75,9 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
     if tree is None:
         raise ExtractionError("HTML cannot be parsed")
     body = tree.find("body")
+    if body is None and tree.find(".//frameset") is not None:
+        tree = frameset_content(tree)
+        body = tree.find("body")
     if body is None:
         raise ExtractionError("HTML has no body")
     if not len(body) and not (body.text or "").strip():
