@@ -115,11 +115,13 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
     return found
 
 
-def page_prose_chars(lines: list[str], rules: RuleSet) -> int:
-    """Characters of the page's prose: visible lines long enough to be paragraphs that end like
-    sentences. A measure of how much article text the page holds, before anything is pruned."""
+def page_prose_chars(tree: HtmlElement, rules: RuleSet) -> int:
+    """Characters of the page's prose: paragraphs (`<p>`) long enough to be article paragraphs
+    that end like sentences. A cheap measure of how much article text the page holds, taken
+    before anything is pruned."""
     shortest = rules.setting("html", "prose_line_chars")
-    return sum(len(line) for line in lines if len(line) >= shortest and ends_sentence(line))
+    texts = (" ".join(p.text_content().split()) for p in tree.iter("p"))
+    return sum(len(text) for text in texts if len(text) >= shortest and ends_sentence(text))
 
 
 def _extract_body(tree: HtmlElement, url: str | None, *, fast: bool) -> list[str]:
@@ -171,7 +173,7 @@ def extract_html(
     page = parse_page(html, max_chars, max_elements)
     tree = page.tree
     meta = page_metadata(tree, url)  # before pruning: bylines and author boxes are widgets
-    prose_chars = page_prose_chars(visible_lines(tree), rules)
+    prose_chars = page_prose_chars(tree, rules)
     prune_widgets(tree, rules)
     paragraphs = _extract_body(tree, url, fast=True)
     if paragraphs:
