@@ -100,3 +100,20 @@ def test_pages_re_encoded_to_utf8_under_a_latin1_declaration() -> None:
     assert decode_bytes(html.encode("utf-8"), html=True).count("Größe für") == 1
     # A page really in Latin-1 is still read as Latin-1.
     assert "Größe für" in decode_bytes(html.encode("latin-1"), html=True)
+
+
+def test_body_split_into_many_widget_named_blocks_is_not_lost() -> None:
+    """Each paragraph in its own small block whose class names a widget word: pruning takes
+    every block for a widget; the lost-body check notices and takes the fuller extraction."""
+    paragraphs = [
+        f"Paragraph {n} of the report says the council will meet again in {month} to decide "
+        "how the new transport money is spent across the districts of the city."
+        for n, month in enumerate(["May", "June", "July", "August", "September", "October"])
+    ]
+    blocks = "".join(f'<div class="body paywall"><p>{p}</p></div>' for p in paragraphs)
+    html = (
+        "<html><head><title>Council report</title></head><body><header><a href=/>Home</a>"
+        f"</header><main><h1>Council report</h1><p>{FIRST}</p>{blocks}</main></body></html>"
+    )
+    text = extract(html)
+    assert all(p in text for p in paragraphs)
