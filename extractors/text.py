@@ -44,25 +44,40 @@ def line_score(line: str, rules: RuleSet) -> float:
     return weight - rules.setting("text", cost)
 
 
-def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
-    """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
-    Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
-    found, the first comment boundary ends the search, however long the comments are."""
+def _best_runs(scores: list[float]) -> list[tuple[float, tuple[int, int]]]:
+    """The maximum-sum run of each stretch between boundaries: (score, (start, end))."""
+    runs: list[tuple[float, tuple[int, int]]] = []
     best, best_span = 0.0, None
     running, start = 0.0, 0
-    enough = rules.setting("text", "min_core_score")
-    min_lines = rules.setting("text", "min_core_lines")
-    for index, line in enumerate(lines):
-        score = line_score(line, rules)
-        if score == _BOUNDARY and best >= enough and best_span[1] - best_span[0] >= min_lines:
-            break
+    for index, score in enumerate([*scores, _BOUNDARY]):
+        if score == _BOUNDARY:
+            if best_span is not None:
+                runs.append((best, best_span))
+            best, best_span = 0.0, None
         if score == _BOUNDARY or running + score <= 0:
             running, start = 0.0, index + 1
             continue
         running += score
         if running > best:
             best, best_span = running, (start, index + 1)
-    return best_span
+    return runs
+
+
+def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
+    """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
+    Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
+    found, a run after a comment boundary is taken only when it scores `boundary_overrule`
+    times as much (the article after a "Comments" button or a teaser, not one long comment)."""
+    enough = rules.setting("text", "min_core_score")
+    min_lines = rules.setting("text", "min_core_lines")
+    overrule = rules.setting("text", "boundary_overrule")
+    core: tuple[float, tuple[int, int]] | None = None
+    settled = False
+    for score, span in _best_runs([line_score(line, rules) for line in lines]):
+        if core is None or score > core[0] * (overrule if settled else 1.0):
+            core = (score, span)
+        settled = core[0] >= enough and core[1][1] - core[1][0] >= min_lines
+    return core[1] if core else None
 
 
 def _title_candidates(header: list[str], rules: RuleSet) -> list[str]:

@@ -361,3 +361,34 @@ def test_visible_text_puts_blocks_on_lines_and_skips_invisible_parts() -> None:
         "<script>var x = 1;</script><noscript>enable js</noscript><div>Two</div></body></html>"
     )
     assert visible_text(html) == "Home News\nHead\nOne bold word.\nTwo"
+
+
+def _sentence(n: int) -> str:
+    return (
+        f"Sentence {n} of the story reports what the regional council decided about the new "
+        "water pipeline, how much it will cost and when the first works will start."
+    )
+
+
+def test_article_after_a_comments_button_and_a_teaser_is_found() -> None:
+    teaser = [
+        "Europe's water is under pressure: pollution, droughts and floods take their toll on "
+        "rivers, lakes and the sea, and the costs of repairing the damage keep rising every year.",
+        "Climate Now",
+        "We give you the latest climate facts from the leading sources and explain the trends.",
+    ]
+    article = [_sentence(n) for n in range(12)]
+    lines = ["Home", *teaser, "Comments", "Business", *article, "Share this article"]
+    start, end = find_core(lines, load_rules())
+    assert lines[start:end] == article
+
+
+def test_a_long_comment_after_the_article_is_not_taken() -> None:
+    article = [_sentence(n) for n in range(6)]
+    comment = [
+        f"I disagree with point {n}: the council never asked the people who live here."
+        for n in range(4)
+    ]
+    lines = ["Home", *article, "Comments", *comment]
+    start, end = find_core(lines, load_rules())
+    assert lines[start:end] == article
