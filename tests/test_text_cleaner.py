@@ -375,7 +375,12 @@ def test_article_after_a_comments_button_and_a_teaser_is_found() -> None:
         "Europe's water is under pressure: pollution, droughts and floods take their toll on "
         "rivers, lakes and the sea, and the costs of repairing the damage keep rising every year.",
         "Climate Now",
-        "We give you the latest climate facts from the leading sources and explain the trends.",
+        "We give you the latest climate facts from the world's leading sources, analyse the "
+        "trends and explain how our planet is changing, in a short programme every week.",
+        "Each episode looks at one region of Europe and the people who live with the changes, "
+        "from farmers in the south to fishermen in the north, and what they do about them.",
+        "Watch the new episode on our website or in the app, and find all the earlier ones in "
+        "the archive, sorted by country, by topic and by the date they were first broadcast.",
     ]
     article = [_sentence(n) for n in range(12)]
     lines = ["Home", *teaser, "Comments", "Business", *article, "Share this article"]
