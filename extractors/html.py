@@ -88,11 +88,25 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
     return ParsedPage(html, tree, list(tree.iter(Element)), warnings)
 
 
+def is_prose(line: str, rules: RuleSet) -> bool:
+    """A line long enough to be an article paragraph, ending like a sentence."""
+    return ends_sentence(line) and len(line) >= rules.setting("html", "follow_prose_chars")
+
+
+def opens_section(line: str, following: list[str], rules: RuleSet) -> bool:
+    """After a subheading: a shorter sentence paragraph that full prose follows (the article
+    goes on under the subheading; a teaser under a heading stands alone)."""
+    shortest = rules.setting("html", "heading_prose_chars")
+    return (
+        ends_sentence(line) and len(line) >= shortest and any(is_prose(f, rules) for f in following)
+    )
+
+
 def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> list[str]:
     """Sentence paragraphs that directly follow the extracted text on the (pruned) page: the
     rest of an article split over several containers, which trafilatura keeps only in part.
     Stops at the first debris line, heading of a teaser or comment section, or two lines in a
-    row that are not prose."""
+    row that are not prose (a subheading and the section it opens count as prose)."""
     wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS}
     # The last anchor on the page, looked for from the end (only lines after it matter).
     last = next((n for n in reversed(range(len(lines))) if normalized(lines[n]) in wanted), None)
@@ -100,12 +114,11 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
         return []
     found: list[str] = []
     pending: list[str] = []
-    for line in lines[last + 1 :]:
+    after = lines[last + 1 :]
+    for n, line in enumerate(after):
         if rules.debris_kind(line) or rules.is_teaser_heading(line) or rules.is_end_heading(line):
             break
-        # After a subheading (one pending line), a shorter sentence paragraph is enough.
-        shortest = rules.setting("html", "heading_prose_chars" if pending else "follow_prose_chars")
-        if ends_sentence(line) and len(line) >= shortest:
+        if is_prose(line, rules) or (pending and opens_section(line, after[n + 1 : n + 2], rules)):
             found += [*pending, line]
             pending = []
         elif pending:
