@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test lint bench ui clean lock
+.PHONY: install demo test lint bench ui clean lock stack-env
 
 install: $(STAMP)
 
@@ -43,6 +43,10 @@ bench: install
 
 ui: install
 	PREFECT_HOME=$${PREFECT_HOME:-$(CURDIR)/.prefect} $(BIN)/prefect server start
+
+# The compose stack's .env with random secrets (an existing .env is left as it is).
+stack-env:
+	$(PYTHON) docker/stack_env.py .env
 
 # Re-resolve the pinned versions (run after changing dependencies in pyproject.toml).
 lock: $(BIN)/python

@@ -38,12 +38,12 @@ from datasketch import MinHash, MinHashLSH
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from corpus.dedup import DedupConfig, build_deduplicator  # noqa: E402
-from corpus.lsh import BandIndex, band_params  # noqa: E402
-from corpus.minhash import MinHasher, Signature  # noqa: E402
+from config import DedupSettings, Settings, load_settings  # noqa: E402
+from corpus.lsh import BandIndex  # noqa: E402
+from corpus.lsh_params import band_params  # noqa: E402
+from corpus.minhash import MinHasher, MinHashSignature  # noqa: E402
 from corpus.store import open_store  # noqa: E402
 from extractors import Article, Extracted  # noqa: E402
-from newscorpus.settings import Settings, load_settings  # noqa: E402
 
 # ../shared from the main checkout (/work/main), or from a worktree one level deeper.
 GOLD_CANDIDATES = [
@@ -303,12 +303,197 @@ def quality(
     }
 
 
+# Syndication on real pages ----------------------------------------------------------------------
+
+FUNDUS_CANDIDATES = [
+    base / "shared" / "bench" / "fundus-publishers" for base in (REPO.parent, REPO.parent.parent)
+]
+DEFAULT_FUNDUS = next((path for path in FUNDUS_CANDIDATES if path.exists()), FUNDUS_CANDIDATES[0])
+
+
+def _furniture_lines(tree, tags: tuple[str, ...]) -> list[str]:
+    """Text lines (two words or more) of a page's `tags` elements, in document order."""
+    lines: list[str] = []
+    for element in tree.iter(*tags):
+        for line in element.text_content().splitlines():
+            line = " ".join(line.split())
+            if len(line.split()) >= 2 and line not in lines:
+                lines.append(line)
+    return lines
+
+
+def _capped(lines: list[str], words: int) -> str:
+    kept, total = [], 0
+    for line in lines:
+        if total >= words:
+            break
+        kept.append(line)
+        total += len(line.split())
+    return "\n".join(kept)
+
+
+def publisher_furniture(folder: Path, truth: dict, words: int) -> dict[str, tuple[str, str]]:
+    """Per publisher: the text of its pages' header/nav (top) and footer/aside (bottom)
+    elements, plus "More from" headlines of its pages: real furniture of that site, at most
+    `words` words per side."""
+    import gzip
+
+    import lxml.html
+
+    top: dict[str, list[str]] = defaultdict(list)
+    bottom: dict[str, list[str]] = defaultdict(list)
+    for ident, record in sorted(truth.items()):
+        publisher = ident.rsplit("_", 3)[0]
+        html = gzip.decompress((folder / "html" / f"{ident}.html.gz").read_bytes())
+        try:
+            tree = lxml.html.fromstring(html)
+        except (ValueError, lxml.etree.ParserError):
+            continue
+        top[publisher] += _furniture_lines(tree, ("header", "nav"))
+        bottom[publisher] += _furniture_lines(tree, ("footer", "aside"))
+        bottom[publisher].append(f"More from this site: {record.get('title') or ''}")
+    return {
+        publisher: (_capped(top[publisher], words), _capped(bottom[publisher], words))
+        for publisher in set(top) | set(bottom)
+    }
+
+
+def _later(published: str | None, rng: random.Random) -> str | None:
+    """A copy's date: some hours after the original's; unknown for one copy in five."""
+    from datetime import datetime, timedelta
+
+    if not published or rng.random() < 0.2:
+        return None
+    try:
+        stamp = datetime.fromisoformat(published)
+    except ValueError:
+        return None
+    return (stamp + timedelta(hours=rng.randint(1, 30))).isoformat()
+
+
+def syndication_set(folder: Path, furniture_words: int) -> list[dict]:
+    """Real article bodies of fundus-publishers, each on its own site with that publisher's real
+    furniture; a third of them syndicated to one or two other publishers' sites (with their
+    furniture, trimmed or with a note, published hours later or undated). Shuffled: a copy is
+    often stored before its original."""
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    furniture = publisher_furniture(folder, truth, furniture_words)
+    rng = random.Random(RANDOM_SEED)
+    publishers = sorted(furniture)
+    hosts = {
+        ident.rsplit("_", 3)[0]: record["url"].split("/")[2] for ident, record in truth.items()
+    }
+    docs: list[dict] = []
+    urls: set[str] = set()
+    for ident, record in sorted(truth.items()):
+        body = record.get("articleBody") or ""
+        if len(body.split()) < 80 or record["url"] in urls:  # one page per URL: one article
+            continue
+        urls.add(record["url"])
+        publisher = ident.rsplit("_", 3)[0]
+        head, foot = furniture.get(publisher, ("", ""))
+        docs.append({
+            "id": ident, "cluster": ident, "kind": "original", "url": record["url"],
+            "published": record.get("published"), "text": f"{head}\n{body}\n{foot}",
+        })  # fmt: skip
+        if rng.random() >= 1 / 3:
+            continue
+        for copy in range(rng.randint(1, 2)):
+            other = rng.choice([p for p in publishers if p != publisher])
+            head, foot = furniture[other]
+            kind = rng.choice(["as is", "trimmed", "note"])
+            text = body
+            if kind == "trimmed":
+                text = trimmed(body, rng, 0.6, 0.9)
+            elif kind == "note":
+                text = f"{body}\nThis article first appeared on {hosts[publisher]}."
+            docs.append({
+                "id": f"{ident}~{copy}", "cluster": ident, "kind": kind,
+                "url": f"https://{hosts[other]}/syndicated/{ident.lower()}-{copy}",
+                "published": _later(record.get("published"), rng),
+                "text": f"{head}\n{text}\n{foot}",
+            })  # fmt: skip
+    rng.shuffle(docs)
+    return docs
+
+
+def syndication(
+    folder: Path, settings: Settings, furniture_words: int, batch_size: int = 32
+) -> dict:
+    """Store the syndication set; pairwise P/R/F1 and how often the original is canonical."""
+    docs = syndication_set(folder, furniture_words)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{tmp}/bench.db", settings=settings)
+        run = store.start_run("bench", {})
+        article_of: dict[str, str] = {}
+        started = time.perf_counter()
+        for start in range(0, len(docs), batch_size):
+            batch = docs[start : start + batch_size]
+            items = [
+                Extracted(
+                    d["id"],
+                    d["url"],
+                    Article(None, d["text"], published=d["published"], extractor="bench"),
+                )  # fmt: skip
+                for d in batch
+            ]
+            saved, failed = store.save_batch(run, items)
+            assert not failed, failed
+            article_of.update((d["id"], r.article_id) for d, r in zip(batch, saved, strict=True))
+        elapsed = time.perf_counter() - started
+        from sqlalchemy import select
+
+        from corpus.models import ArticleVersion
+
+        with store.sessions() as session:
+            rows = session.execute(
+                select(
+                    ArticleVersion.article_id,
+                    ArticleVersion.cluster_id,
+                    ArticleVersion.duplicate_of,
+                )
+            ).all()
+        store.close()
+    cluster_of = {row[0]: row[1] for row in rows}
+    canonical = {row[0] for row in rows if row[2] is None}
+    predicted = {doc: cluster_of[article] for doc, article in article_of.items()}
+    gold = {d["id"]: d["cluster"] for d in docs}
+    gold_pairs, found_pairs = pairs_by_cluster(gold), pairs_by_cluster(predicted)
+    true = len(gold_pairs & found_pairs)
+    precision = true / max(1, len(found_pairs))
+    recall = true / max(1, len(gold_pairs))
+    syndicated = {d["cluster"] for d in docs if d["kind"] != "original"}
+    order = {d["id"]: n for n, d in enumerate(docs)}
+    first_stored = {}
+    for d in docs:
+        if d["cluster"] in syndicated:
+            first = first_stored.get(d["cluster"])
+            first_stored[d["cluster"]] = (
+                d["id"] if first is None or order[d["id"]] < order[first] else first
+            )
+    originals_canonical = sum(article_of[c] in canonical for c in syndicated)
+    originals_first = sum(first_stored[c] == c for c in syndicated)
+    return {
+        "documents": len(docs),
+        "sites": len({d["url"].split("/")[2] for d in docs}),
+        "syndicated_stories": len(syndicated),
+        "gold_pairs": len(gold_pairs),
+        "predicted_pairs": len(found_pairs),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(2 * precision * recall / max(precision + recall, 1e-9), 4),
+        "original_is_canonical": f"{originals_canonical}/{len(syndicated)}",
+        "original_stored_first": f"{originals_first}/{len(syndicated)}",
+        "store_seconds": round(elapsed, 2),
+    }
+
+
 # Speed ------------------------------------------------------------------------------------------
 
 
 def speed(texts: list[str], repeat: int = 3) -> dict:
     """Per-article time of signature + LSH query + insert, three ways, on the same texts."""
-    config = DedupConfig()
+    config = DedupSettings()
     hasher = MinHasher(config.num_perm, config.seed)
     bands, rows = band_params(
         config.lsh_threshold, config.num_perm, config.lsh_false_negative_weight
@@ -393,7 +578,7 @@ def synthetic_articles(count: int, words: int, seed: int = RANDOM_SEED):
 
 def scale(count: int, words: int, settings: Settings) -> dict:
     """Sign, query and insert `count` synthetic articles one by one into a BandIndex."""
-    config = DedupConfig(**settings.section("dedup"))
+    config = settings.dedup
     hasher = MinHasher(config.num_perm, config.seed)
     bands, rows = band_params(
         config.lsh_threshold, config.num_perm, config.lsh_false_negative_weight
@@ -445,7 +630,7 @@ def index_memory(count: int, settings: Settings) -> dict:
     """Resident memory added by indexing `count` random signatures: BandIndex, then
     datasketch's in-memory MinHashLSH with the same bands (measured in that order because
     freed memory is not always returned to the system)."""
-    config = DedupConfig(**settings.section("dedup"))
+    config = settings.dedup
     bands, rows = band_params(
         config.lsh_threshold, config.num_perm, config.lsh_false_negative_weight
     )
@@ -462,7 +647,7 @@ def index_memory(count: int, settings: Settings) -> dict:
     lsh = MinHashLSH(num_perm=config.num_perm, params=(bands, rows))
     hasher = MinHasher(config.num_perm, config.seed)
     for key, row in enumerate(signatures):
-        lsh.insert(key, hasher.lean(Signature(row, 1)), check_duplication=False)
+        lsh.insert(key, hasher.lean(MinHashSignature(row, 1)), check_duplication=False)
     datasketch_mb = current_rss_mb() - before
     return {
         "signatures": count,
@@ -478,10 +663,9 @@ def rebuild(count: int, settings: Settings) -> dict:
     from sqlalchemy import insert
 
     from corpus.models import Article as ArticleRow
-    from corpus.models import ArticleVersion, Source
-    from corpus.models import Signature as SignatureRow
+    from corpus.models import ArticleVersion, Source, StoredSignature
 
-    config = DedupConfig(**settings.section("dedup"))
+    config = settings.dedup
     hasher = MinHasher(config.num_perm, config.seed)
     rng = np.random.default_rng(RANDOM_SEED)
     with tempfile.TemporaryDirectory() as tmp:
@@ -508,7 +692,7 @@ def rebuild(count: int, settings: Settings) -> dict:
                 )  # fmt: skip
                 values = rng.integers(0, 2**32, size=(len(ids), config.num_perm), dtype=np.uint32)
                 connection.execute(
-                    insert(SignatureRow),
+                    insert(StoredSignature),
                     [
                         {"article_version_id": i, "scheme": hasher.scheme, "seed": hasher.seed,
                          "num_perm": hasher.num_perm, "hashvalues": row.tobytes(), "shingles": 300}
@@ -546,9 +730,15 @@ def main() -> int:
         "--index-memory", type=int, help="memory of N signatures: BandIndex vs MinHashLSH"
     )
     parser.add_argument("--repeat", type=int, default=3, help="speed runs (best is reported)")
+    parser.add_argument(
+        "--syndication", action="store_true", help="real pages syndicated across real sites"
+    )
+    parser.add_argument("--fundus", type=Path, default=DEFAULT_FUNDUS)
+    parser.add_argument(
+        "--furniture-words", type=int, default=150, help="publisher furniture per side (words)"
+    )
     args = parser.parse_args()
     settings = load_settings(args.config)
-    build_deduplicator(settings, "sqlite://")  # fail early on bad settings
     if args.rebuild:
         print(json.dumps({"rebuild": rebuild(args.rebuild, settings)}, indent=2))
         return 0
@@ -558,10 +748,29 @@ def main() -> int:
     if args.scale:
         print(json.dumps({"scale": scale(args.scale, args.words, settings)}, indent=2))
         return 0
+    if args.syndication:
+        if not args.fundus.exists():
+            parser.error(f"fundus-publishers not found at {args.fundus}: pass --fundus PATH")
+        without = settings.model_copy(
+            update={"dedup": settings.dedup.model_copy(update={"site_furniture_min_pages": 10**9})}
+        )
+        result = {
+            "syndication": {
+                "furniture_words_per_side": args.furniture_words,
+                "furniture ignored (before)": syndication(
+                    args.fundus, without, args.furniture_words
+                ),
+                "furniture left out (after)": syndication(
+                    args.fundus, settings, args.furniture_words
+                ),
+            }
+        }
+        print(json.dumps(result, indent=2))
+        return 0
     if not args.gold.exists():
         parser.error(f"gold texts not found at {args.gold}: pass --gold PATH")
     result = {
-        "settings": settings.section("dedup"),
+        "settings": settings.dedup.model_dump(),
         "quality": quality(args.gold, settings, verbose=args.verbose),
     }
     print(json.dumps(result, indent=2), flush=True)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import threading
 import time
 import tracemalloc
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from fetching.config import FetchConfig
+from config import FetchSettings
 from fetching.http import Fetcher, FetchError
 
 PAGE = (
@@ -77,9 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     server = serve(gzip_bomb(BOMB_BYTES))
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    config = dataclasses.replace(
-        FetchConfig(), min_host_interval_seconds=0.0, allow_hosts=("127.0.0.1",)
-    )
+    config = FetchSettings(min_host_interval_seconds=0.0, allow_hosts=("127.0.0.1",))
     urls = [f"{base}/page/{n}" for n in range(args.pages)]
     with Fetcher(config) as fetcher:
         for label, validators in (("full 200", None), ("conditional 304", "v1")):

@@ -6,33 +6,28 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func
 
-from corpus.models import Article, ArticleVersion, Source
+from corpus.latest import select_latest
+from corpus.models import ArticleVersion, Source
 from corpus.store import CorpusStore
-
-_LATEST = and_(
-    Article.id == ArticleVersion.article_id, Article.latest_version == ArticleVersion.version
-)
 
 
 def iter_clusters(store: CorpusStore, min_size: int = 2) -> Iterator[dict[str, Any]]:
     """Clusters with at least `min_size` articles, streamed one at a time: the canonical member
     first, then the others in the order they were stored, each with its similarity."""
     shared = (
-        select(ArticleVersion.cluster_id)
-        .join(Article, _LATEST)
+        select_latest(ArticleVersion.cluster_id)
         .group_by(ArticleVersion.cluster_id)
         .having(func.count() >= min_size)
     )
     query = (
-        select(ArticleVersion, Source.locator)
-        .join(Article, _LATEST)
+        select_latest(ArticleVersion, Source.locator)
         .join(Source, Source.id == ArticleVersion.source_id)
         .where(ArticleVersion.cluster_id.in_(shared))
         .order_by(ArticleVersion.cluster_id, ArticleVersion.created_at, ArticleVersion.id)
     )
-    with store.sessions() as session:
+    with store.reading() as session:
         rows = session.execute(query.execution_options(stream_results=True, yield_per=500))
         for cluster_id, group in groupby(rows, key=lambda row: row[0].cluster_id):
             members = [_member(version, locator) for version, locator in group]

@@ -5,92 +5,64 @@ article joins that article's cluster with similarity 1.0. Otherwise, with near-d
 detection on, the version's MinHash signature is looked up in an LSH index holding the whole
 corpus, and each candidate is verified on the stored signatures by estimated Jaccard similarity
 and containment (a trimmed copy is contained in the original; a copy with other page furniture
-contains it). A match joins the candidate's cluster and points at the cluster's canonical member
-(its earliest article); `similarity` is the score that joined it. Nothing is ever deleted:
-duplicates are marked, not dropped.
+contains it), leaving out shingles that are furniture of either page's site
+(`corpus.furniture`). Cluster policy (canonical member, merges) is `corpus.clustering`. Nothing
+is ever deleted: duplicates are marked, not dropped.
+
+A store clustered by older rules is re-clustered when it is opened (`corpus.recluster`).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 import numpy as np
-from sqlalchemy import and_, func, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from corpus.lsh import BandIndex, CandidateIndex, RedisIndex, band_hashes, band_params
+from config import DedupSettings
+from corpus import clustering
+from corpus.furniture import SiteCounts, site_of
+from corpus.latest import select_latest
+from corpus.lsh import BandIndex, CandidateIndex, RedisIndex, band_hashes
+from corpus.lsh_params import band_params
 from corpus.minhash import (
     MinHasher,
+    MinHashSignature,
     Shingler,
-    Signature,
-    estimate_containment,
-    estimate_jaccard,
 )
-from corpus.models import Article, ArticleVersion
-from corpus.models import Signature as SignatureRow
-from newscorpus.settings import Settings, SettingsError, build_section
+from corpus.models import ArticleVersion, StoredSignature
+from corpus.recluster import ReclusterStep, recluster_if_outdated, record_state, stored_state
+from corpus.redis_keys import redis_basename
+from corpus.signatures import SignatureStore
+from corpus.verification import PairVerifier
+from corpus.writer_lock import take_writer_turn
 
-NEAR_DUPLICATE_CEILING = 0.9999  # a near-duplicate never reports 1.0, which means identical text
-_LOAD_CHUNK = 20_000  # signatures read per query when (re)building the index
-_IN_LIST_CHUNK = 500  # candidate ids per SQL IN list
-_WRITER_LOCK = 0x6E657773  # PostgreSQL advisory lock key of newscorpus's deduplicating writers
+__all__ = ["Deduplicator", "ExactDeduplicator", "NearDuplicateDeduplicator"]
 
 
-@dataclass(frozen=True)
-class DedupConfig:
-    """The `[dedup]` settings; see config/newscorpus.toml for what each one does."""
+class Deduplicator(Protocol):
+    """What the corpus store needs from a deduplicator."""
 
-    near_duplicates: bool = True
-    num_perm: int = 128
-    seed: int = 1
-    word_shingle: int = 5
-    char_shingle: int = 4
-    lsh_threshold: float = 0.2
-    lsh_false_negative_weight: float = 0.7
-    jaccard_threshold: float = 0.6
-    containment_threshold: float = 0.7
-    min_shingles: int = 10
-    min_containment_shingles: int = 30
-    merge_size_ratio: float = 0.5
-    index: str = "memory"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_prefix: str = "newscorpus"
+    def open(self, bind: Engine | Connection) -> None:
+        """Once per process, when the store opens: bring stored clusters up to date."""
 
-    def __post_init__(self) -> None:
-        if self.index not in ("memory", "redis"):
-            raise SettingsError(f"[dedup] index must be 'memory' or 'redis', not {self.index!r}")
-        for name in (
-            "lsh_threshold",
-            "jaccard_threshold",
-            "containment_threshold",
-            "merge_size_ratio",
-        ):
-            if not 0.0 < getattr(self, name) <= 1.0:
-                raise SettingsError(f"[dedup] {name} must be in (0, 1]")
-        if not 0.0 < self.lsh_false_negative_weight < 1.0:
-            raise SettingsError("[dedup] lsh_false_negative_weight must be in (0, 1)")
-        if self.num_perm < 16 or self.word_shingle < 1 or self.char_shingle < 1:
-            raise SettingsError("[dedup] num_perm must be >= 16 and shingle sizes >= 1")
+    def prepare(self, session: Session) -> None:
+        """Called once per stored batch, before its first version."""
+
+    def assign(self, session: Session, version: ArticleVersion) -> None:
+        """Set the cluster fields of a flushed `version`."""
 
 
 def latest_with_hash(
     session: Session, content_hash: str, exclude_article: str
 ) -> ArticleVersion | None:
-    """The earliest stored article whose latest version has this content hash."""
+    """The earliest stored article whose latest version has this content hash and a cluster
+    (while re-clustering, versions not reached yet have none)."""
     query = (
-        select(ArticleVersion)
-        .join(
-            Article,
-            and_(
-                Article.id == ArticleVersion.article_id,
-                Article.latest_version == ArticleVersion.version,
-            ),
-        )
+        select_latest(ArticleVersion)
         .where(ArticleVersion.content_hash == content_hash)
+        .where(ArticleVersion.cluster_id.is_not(None))
         .where(ArticleVersion.article_id != exclude_article)
         .order_by(ArticleVersion.created_at, ArticleVersion.id)
         .limit(1)
@@ -98,52 +70,40 @@ def latest_with_hash(
     return session.scalars(query).first()
 
 
-def join_cluster(version: ArticleVersion, member: Any, similarity: float) -> None:
-    """Put `version` in the cluster of `member`, pointing at the cluster's canonical article."""
-    version.cluster_id = member.cluster_id or member.article_id
-    version.duplicate_of = member.duplicate_of or member.article_id
-    version.similarity = similarity
-
-
-def start_cluster(version: ArticleVersion) -> None:
-    """`version` is the first of its story: its article is the cluster's canonical member."""
-    version.cluster_id = version.article_id
-    version.duplicate_of = None
-    version.similarity = None
+def assign_exact(session: Session, version: ArticleVersion) -> bool:
+    """Join the cluster of an identical text (True), or start a cluster (False)."""
+    match = latest_with_hash(session, version.content_hash, version.article_id)
+    if match is None:
+        clustering.start_cluster(version)
+        return False
+    clustering.join_cluster(session, version, match.cluster_id or match.article_id, 1.0)
+    return True
 
 
 class ExactDeduplicator:
     """Clusters versions with identical normalised text (same `content_hash`)."""
 
+    def __init__(self) -> None:
+        self._opened = False
+
+    def open(self, bind: Engine | Connection) -> None:
+        """Re-cluster a store clustered by older rules (once per process)."""
+        if not self._opened:
+            with Session(bind) as own, own.begin():
+                take_writer_turn(own)
+                recluster_if_outdated(own, assign_exact)
+            self._opened = True
+
     def prepare(self, session: Session) -> None:
-        """Called once per stored batch, before its first version; nothing to load here."""
+        """Called once per stored batch: opens the store for deduplication if not done yet."""
+        self.open(session.get_bind())
 
     def assign(self, session: Session, version: ArticleVersion) -> None:
         """Set the cluster fields of a flushed `version` (exact duplicates only)."""
-        self.assign_exact(session, version)
-
-    def assign_exact(self, session: Session, version: ArticleVersion) -> bool:
-        match = latest_with_hash(session, version.content_hash, version.article_id)
-        if match is None:
-            start_cluster(version)
-            return False
-        join_cluster(version, match, 1.0)
-        return True
+        assign_exact(session, version)
 
 
-@dataclass
-class Candidate:
-    """A stored latest version that may be a near-duplicate, with its signature."""
-
-    version_id: int
-    article_id: str
-    cluster_id: str | None
-    duplicate_of: str | None
-    hashvalues: np.ndarray
-    shingles: int
-
-
-class NearDuplicateDeduplicator(ExactDeduplicator):
+class NearDuplicateDeduplicator:
     """Exact duplicates first, then MinHash LSH candidates verified on stored signatures.
 
     Every new version's signature is stored (table `signatures`). At a batch's first version
@@ -153,111 +113,172 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
     staging list until then.
     """
 
-    def __init__(self, config: DedupConfig, index: CandidateIndex, hasher: MinHasher) -> None:
+    def __init__(self, config: DedupSettings, index: CandidateIndex, hasher: MinHasher) -> None:
         self.config = config
         self.index = index
         self.hasher = hasher
+        self.signatures = SignatureStore(hasher)
+        self.sites = SiteCounts(hasher.scheme)
+        self.verifier = PairVerifier(config, hasher, self.sites)
         self.bands, self.rows = index.bands, index.rows
-        self._backfilled = self._current = False
+        self._opened = self._current = False
         self._staged_ids: list[int] = []
         self._staged_bands: list[np.ndarray] = []
 
     # Index upkeep ----------------------------------------------------------------------------
 
-    def _kind(self) -> Any:
-        return and_(
-            SignatureRow.scheme == self.hasher.scheme,
-            SignatureRow.seed == self.hasher.seed,
-            SignatureRow.num_perm == self.hasher.num_perm,
-        )
+    def open(self, bind: Engine | Connection) -> None:
+        """Sign stored versions that have no signature of this kind, count site shingles,
+        re-cluster a store clustered by older rules and check that the index belongs to this
+        database (once per process, in an own transaction)."""
+        if not self._opened:
+            with Session(bind) as own, own.begin():
+                take_writer_turn(own)
+                self.signatures.backfill(own)
+                self._count_sites_once(own)
+                recluster_if_outdated(own, self._recluster_step())
+                self._forget_foreign_index(own)
+            self._opened = True
 
     def prepare(self, session: Session) -> None:
-        """Sign stored versions that have no signature of this kind and check that the index
-        belongs to this database (once per process, in an own transaction); then start a
-        batch: take this database's writer turn (so concurrent batches never miss each other)
-        and let the batch's first version bring the index up to date."""
-        if not self._backfilled:
-            with Session(session.get_bind()) as own, own.begin():
-                take_writer_turn(own)
-                self._backfill(own)
-                self._forget_foreign_index(own)
-            self._backfilled = True
+        """Start a batch (opening the store for deduplication if not done yet): take this
+        database's writer turn (so concurrent batches never miss each other) and let the
+        batch's first version bring the index up to date."""
+        self.open(session.get_bind())
         take_writer_turn(session)
         self._current = False
         self._staged_ids.clear()
         self._staged_bands.clear()
 
     def _bring_up_to_date(self, session: Session) -> None:
-        """Once per batch, after its first write (SQLite's writer lock is held from then on):
+        """Once per batch, after its first write (SQLite's writer lock is held by then: its
+        store transactions begin IMMEDIATE):
         index every signature committed since the index's watermark."""
         if not self._current:
-            self._catch_up(session)
+            for keys, values, watermark in self.signatures.since(session, self.index.watermark):
+                self.index.add(keys, values, watermark)
             self._current = True
-
-    def _backfill(self, session: Session) -> None:
-        """Signatures for versions stored before near-duplicate detection (or its settings)."""
-        signed = select(SignatureRow.id).where(
-            SignatureRow.article_version_id == ArticleVersion.id, self._kind()
-        )
-        last = 0
-        while rows := session.execute(
-            select(ArticleVersion.id, ArticleVersion.text)
-            .where(ArticleVersion.id > last, ~signed.exists())
-            .order_by(ArticleVersion.id)
-            .limit(1000)
-        ).all():
-            session.add_all(self._signature_row(vid, self.hasher.sign(text)) for vid, text in rows)
-            session.flush()
-            last = rows[-1][0]
 
     def _forget_foreign_index(self, session: Session) -> None:
         """A persistent index that has seen more signatures than the database holds was built
         for an earlier database at the same URL (deleted and recreated): start it afresh."""
-        stored = session.scalar(select(func.max(SignatureRow.id)).where(self._kind())) or 0
-        if self.index.watermark > stored:
+        if self.index.watermark > self.signatures.highest_id(session):
             self.index.clear()
 
-    def _catch_up(self, session: Session) -> None:
-        """Add signatures with row id above the index's watermark, in chunks."""
-        while True:
-            rows = session.execute(
-                select(SignatureRow.id, SignatureRow.article_version_id, SignatureRow.hashvalues)
-                .where(self._kind(), SignatureRow.id > self.index.watermark)
-                .order_by(SignatureRow.id)
-                .limit(_LOAD_CHUNK)
-            ).all()
-            if not rows:
-                return
-            keys = np.array([row[1] for row in rows], dtype=np.int64)
-            values = np.frombuffer(b"".join(row[2] for row in rows), dtype="<u4")
-            self.index.add(keys, values.reshape(len(rows), -1).astype(np.uint32), rows[-1][0])
+    def _count_sites_once(self, session: Session) -> None:
+        """Site shingle counts of every latest version, built once per shingling scheme."""
+        name = f"site_counts:{self.hasher.scheme}"
+        if stored_state(session, name) == "1":
+            return
+        self.sites.clear(session)
+        last = 0
+        while rows := session.execute(
+            select_latest(ArticleVersion.id, ArticleVersion.url, ArticleVersion.text)
+            .where(ArticleVersion.id > last)
+            .order_by(ArticleVersion.id)
+            .limit(1000)
+        ).all():
+            for _, url, text in rows:
+                if site := site_of(url):
+                    self.sites.add(session, site, self.hasher.distinct_shingle_hashes(text), 1)
+                    self.sites.add_page(session, site, 1)
+            last = rows[-1][0]
+        record_state(session, name, "1")
 
-    def _signature_row(self, version_id: int, signature: Signature) -> SignatureRow:
-        return SignatureRow(
-            article_version_id=version_id,
-            scheme=self.hasher.scheme,
-            seed=self.hasher.seed,
-            num_perm=self.hasher.num_perm,
-            hashvalues=signature.to_bytes(),
-            shingles=signature.shingles,
-        )
+    def _count_site(self, session: Session, version: ArticleVersion, shingles: np.ndarray) -> None:
+        """`version` replaces its article's previous version in its site's shingle counts."""
+        if version.version > 1:
+            previous = session.execute(
+                select(ArticleVersion.url, ArticleVersion.text).where(
+                    ArticleVersion.article_id == version.article_id,
+                    ArticleVersion.version == version.version - 1,
+                )
+            ).first()
+            if previous is not None and (site := site_of(previous.url)):
+                old = self.hasher.distinct_shingle_hashes(previous.text)
+                self.sites.add(session, site, old, -1)
+                self.sites.add_page(session, site, -1)
+        if site := site_of(version.url):
+            self.sites.add(session, site, shingles, 1)
+            self.sites.add_page(session, site, 1)
+
+    def _recluster_step(self) -> ReclusterStep:
+        """Re-clustering with a fresh in-memory index of the versions already re-clustered."""
+        index = BandIndex(self.bands, self.rows)
+
+        def step(session: Session, version: ArticleVersion) -> None:
+            row = session.scalars(
+                select(StoredSignature).where(
+                    StoredSignature.article_version_id == version.id, self.signatures.kind()
+                )
+            ).one()
+            signature = MinHashSignature.from_bytes(row.hashvalues, row.shingles)
+            if not assign_exact(session, version):
+                shingles = self.hasher.distinct_shingle_hashes(version.text)
+                found = index.query(signature.hashvalues)
+                self._assign_near(session, version, signature, shingles, found)
+            index.add(np.array([version.id]), signature.hashvalues[None, :], 0)
+
+        return step
 
     # Assignment ------------------------------------------------------------------------------
 
     def assign(self, session: Session, version: ArticleVersion) -> None:
-        """Store the signature of a flushed `version`, then set its cluster fields."""
+        """Store the signature of a flushed `version`, count its site's shingles, then set its
+        cluster fields."""
         self._bring_up_to_date(session)
-        signature = self.hasher.sign(version.text)
-        session.add(self._signature_row(version.id, signature))
-        if not self.assign_exact(session, version):
-            self._assign_near(session, version, signature)
+        shingles = self.hasher.distinct_shingle_hashes(version.text)
+        signature = self.hasher.sign_distinct(shingles)
+        session.add(self.signatures.row(version.id, signature))
+        self._count_site(session, version, shingles)
+        if not assign_exact(session, version):
+            found = self._candidate_ids(signature)
+            self._assign_near(session, version, signature, shingles, found)
+        self._recheck_new_site(session, site_of(version.url))
         self._staged_ids.append(version.id)
         self._staged_bands.append(self._bands(signature.hashvalues))
+
+    def _recheck_new_site(self, session: Session, site: str | None) -> None:
+        """A site's furniture is learnt from its other pages: pairs of its first
+        `site_furniture_min_pages + 1` pages were compared without it. When the site reaches
+        the page that makes it known, each of those pages that is a duplicate is verified
+        again against its cluster's members, and leaves the cluster when none matches now."""
+        known_from = self.config.site_furniture_min_pages + 2
+        if site is None or self.sites.pages(session, site) != known_from:
+            return
+        session.flush()
+        members = session.scalars(
+            select_latest(ArticleVersion).where(
+                ArticleVersion.duplicate_of.is_not(None),
+                ArticleVersion.url.contains(site, autoescape=True),
+            )
+        ).all()
+        for member in members:
+            if site_of(member.url) != site:
+                continue
+            row = session.scalars(
+                select(StoredSignature).where(
+                    StoredSignature.article_version_id == member.id, self.signatures.kind()
+                )
+            ).first()
+            others = session.scalars(
+                select_latest(ArticleVersion.id).where(
+                    ArticleVersion.cluster_id == member.cluster_id
+                )
+            ).all()
+            candidates = self.signatures.candidates(session, others, member.article_id)
+            if row is None or not candidates:
+                continue
+            signature = MinHashSignature.from_bytes(row.hashvalues, row.shingles)
+            shingles = self.hasher.distinct_shingle_hashes(member.text)
+            scores, _ = self.verifier.check(session, member.url, signature, shingles, candidates)
+            if not (scores > 0.0).any():
+                clustering.start_cluster(member)
 
     def _bands(self, hashvalues: np.ndarray) -> np.ndarray:
         return band_hashes(hashvalues[None, :], self.bands, self.rows)[0]
 
-    def _candidate_ids(self, signature: Signature) -> set[int]:
+    def _candidate_ids(self, signature: MinHashSignature) -> set[int]:
         """Index hits plus staged versions of this batch sharing a band."""
         found = self.index.query(signature.hashvalues)
         if self._staged_ids:
@@ -265,18 +286,23 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
             found.update(np.array(self._staged_ids)[shared].tolist())
         return found
 
-    def _assign_near(self, session: Session, version: ArticleVersion, signature: Signature) -> None:
+    def _assign_near(
+        self,
+        session: Session,
+        version: ArticleVersion,
+        signature: MinHashSignature,
+        shingles: np.ndarray,
+        candidate_ids: set[int],
+    ) -> None:
         """Join the cluster of the best verified candidate. When the version is strong evidence
         for several clusters (it resembles or contains members of each), they are one story
-        split earlier: they are merged into the cluster with the earliest canonical member."""
+        split earlier: they are merged into the cluster with the best canonical member."""
         if signature.shingles < self.config.min_shingles:
             return
-        candidates = load_candidates(
-            session, sorted(self._candidate_ids(signature)), version.article_id, self._kind()
-        )
+        candidates = self.signatures.candidates(session, sorted(candidate_ids), version.article_id)
         if not candidates:
             return
-        scores, strong = self.verify(signature, candidates)
+        scores, strong = self.verifier.check(session, version.url, signature, shingles, candidates)
         chosen = strong if strong.any() else scores > 0.0
         if not chosen.any():
             return
@@ -285,139 +311,19 @@ class NearDuplicateDeduplicator(ExactDeduplicator):
             cluster = candidates[index].cluster_id or candidates[index].article_id
             best[cluster] = max(best.get(cluster, 0.0), float(scores[index]))
         if strong.any() and len(best) > 1:
-            target = earliest_cluster(session, list(best))
+            target = clustering.earliest_cluster(session, list(best))
             for cluster, score in best.items():
                 if cluster != target:
-                    merge_cluster(session, cluster, into=target, similarity=_reported(score))
+                    clustering.merge_cluster(
+                        session, cluster, into=target, similarity=clustering.reported(score)
+                    )
         else:
             target = max(best, key=best.__getitem__)
-        version.cluster_id = version.duplicate_of = target
-        version.similarity = _reported(best[target])
-
-    def verify(
-        self, signature: Signature, candidates: Sequence[Candidate]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per candidate: a score (the estimated Jaccard similarity if it reaches its
-        threshold, else the estimated containment of the smaller text in the larger if that
-        reaches its threshold, else 0) and whether the match is strong: Jaccard, or the new
-        text contains the candidate and the candidate is at least `merge_size_ratio` of its
-        size (a long text quoting a short one is not strong evidence of one story)."""
-        config = self.config
-        jaccard = estimate_jaccard(
-            signature.hashvalues, np.array([c.hashvalues for c in candidates])
-        )
-        sizes = np.array([c.shingles for c in candidates], dtype=np.float64)
-        own = np.full_like(sizes, signature.shingles)
-        inner, outer = np.minimum(own, sizes), np.maximum(own, sizes)
-        containment = estimate_containment(jaccard, inner, outer)
-        containment[inner < config.min_containment_shingles] = 0.0
-        jaccard_ok = (jaccard >= config.jaccard_threshold) & (inner >= config.min_shingles)
-        contained = containment >= config.containment_threshold
-        scores = np.where(jaccard_ok | contained, np.maximum(jaccard, containment), 0.0)
-        contains = contained & (own >= sizes) & (sizes >= config.merge_size_ratio * own)
-        strong = jaccard_ok | contains
-        return scores, strong
+        clustering.join_cluster(session, version, target, clustering.reported(best[target]))
 
 
-def take_writer_turn(session: Session) -> None:
-    """Serialise deduplicating writers of one database until this transaction ends, so
-    signature ids are committed in order and no batch misses another's. SQLite already has a
-    single writer (held from the batch's first write on); PostgreSQL takes an advisory lock,
-    before any write so that it can never deadlock with row locks."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(_WRITER_LOCK)))
-
-
-def _reported(score: float) -> float:
-    """A near-duplicate's similarity: 4 decimals, below the 1.0 kept for identical text."""
-    return min(round(score, 4), NEAR_DUPLICATE_CEILING)
-
-
-def earliest_cluster(session: Session, clusters: Sequence[str]) -> str:
-    """Of clusters named by their canonical article, the one whose canonical article was
-    stored first (ties go to the longer text)."""
-    rows = session.execute(
-        select(
-            ArticleVersion.article_id,
-            func.min(ArticleVersion.created_at),
-            func.max(func.length(ArticleVersion.text)),
-        )
-        .where(ArticleVersion.article_id.in_(clusters))
-        .group_by(ArticleVersion.article_id)
-    ).all()
-    return min(rows, key=lambda row: (row[1], -row[2], row[0]))[0]
-
-
-def merge_cluster(session: Session, cluster: str, into: str, similarity: float) -> None:
-    """Re-point every version of `cluster` at cluster `into` (rows are relabelled, never
-    removed); its former canonical member gets the similarity of the bridging match."""
-    session.execute(
-        update(ArticleVersion)
-        .where(ArticleVersion.cluster_id == cluster, ArticleVersion.duplicate_of.is_(None))
-        .values(similarity=similarity)
-    )
-    session.execute(
-        update(ArticleVersion)
-        .where(ArticleVersion.cluster_id == cluster)
-        .values(cluster_id=into, duplicate_of=into)
-    )
-
-
-def load_candidates(
-    session: Session, version_ids: Sequence[int], exclude_article: str, kind: Any
-) -> list[Candidate]:
-    """Candidates that are the latest version of another article, with their signatures."""
-    found: list[Candidate] = []
-    for start in range(0, len(version_ids), _IN_LIST_CHUNK):
-        query = (
-            select(
-                ArticleVersion.id,
-                ArticleVersion.article_id,
-                ArticleVersion.cluster_id,
-                ArticleVersion.duplicate_of,
-                SignatureRow.hashvalues,
-                SignatureRow.shingles,
-            )
-            .join(
-                Article,
-                and_(
-                    Article.id == ArticleVersion.article_id,
-                    Article.latest_version == ArticleVersion.version,
-                ),
-            )
-            .join(SignatureRow, and_(SignatureRow.article_version_id == ArticleVersion.id, kind))
-            .where(ArticleVersion.id.in_(version_ids[start : start + _IN_LIST_CHUNK]))
-            .where(ArticleVersion.article_id != exclude_article)
-        )
-        for row in session.execute(query):
-            signature = Signature.from_bytes(row.hashvalues, row.shingles)
-            found.append(
-                Candidate(
-                    row.id,
-                    row.article_id,
-                    row.cluster_id,
-                    row.duplicate_of,
-                    signature.hashvalues,
-                    signature.shingles,
-                )  # fmt: skip
-            )
-    found.sort(key=lambda candidate: candidate.version_id)
-    return found
-
-
-def _redis_basename(
-    config: DedupConfig, hasher: MinHasher, database_url: str, bands: int, rows: int
-) -> str:
-    """A Redis key prefix naming the corpus and everything that makes signatures comparable."""
-    corpus = make_url(database_url).render_as_string(hide_password=True)
-    tag = hashlib.sha256(corpus.encode("utf-8")).hexdigest()[:12]
-    kind = f"{hasher.scheme}:s{hasher.seed}:p{hasher.num_perm}:{bands}x{rows}"
-    return f"{config.redis_prefix}:{tag}:{kind}"
-
-
-def build_deduplicator(settings: Settings, database_url: str) -> ExactDeduplicator:
+def build_deduplicator(config: DedupSettings, database_url: str) -> Deduplicator:
     """The deduplicator `[dedup]` asks for, with its LSH index (memory or Redis)."""
-    config = build_section(DedupConfig, settings, "dedup")
     if not config.near_duplicates:
         return ExactDeduplicator()
     hasher = MinHasher(
@@ -427,7 +333,7 @@ def build_deduplicator(settings: Settings, database_url: str) -> ExactDeduplicat
         config.lsh_threshold, config.num_perm, config.lsh_false_negative_weight
     )
     if config.index == "redis":
-        basename = _redis_basename(config, hasher, database_url, bands, rows)
+        basename = redis_basename(config.redis_prefix, hasher, database_url, bands, rows)
         index: CandidateIndex = RedisIndex(
             config.redis_url, basename, bands, rows, config.num_perm, config.seed
         )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from courlan import normalize_url
 
 TRACKING_PREFIXES = ("utm_",)
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ref_src"}
 )
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def is_tracking_param(key: str) -> bool:
@@ -19,21 +22,40 @@ def is_tracking_param(key: str) -> bool:
 
 
 def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
+    """The form of `url` an article is identified by.
+
+    courlan normalises scheme and host case, punycode, default ports, percent-encoding and
+    repeated slashes; on top of that dot segments are resolved (`/a/../b` is `/b`), a trailing
+    dot leaves the host (`ex.com.` is `ex.com`), a password is dropped, an empty path is `/`,
+    and the query is sorted by key without tracking parameters. Blank and valueless query
+    parameters (`?12345`) stay: courlan's own query cleaning drops them, and some sites
+    number their articles that way. Raises ValueError for a URL that cannot be parsed.
+    """
     parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
-        host = f"{host}:{port}"
-    if parts.username:
-        host = f"{parts.username}@{host}"
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not is_tracking_param(key)
-    ]
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
+    path = normalize_url(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+    normal = urlsplit(urljoin(path, urlsplit(path).path or "/"))  # urljoin drops dot segments
+    return urlunsplit(
+        (normal.scheme, _netloc(normal), normal.path, _canonical_query(parts.query), "")
+    )
+
+
+def _netloc(parts: SplitResult) -> str:
+    """`user@host:port` with the host's trailing dot, a default port and a password removed
+    (courlan keeps the port of `ex.com.:443`)."""
+    host = (parts.hostname or "").rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None and DEFAULT_PORTS.get(parts.scheme) != parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{parts.username}@{host}" if parts.username else host
+
+
+def _canonical_query(query: str) -> str:
+    """The query's parameters sorted by key (repeated keys keep their order), tracking
+    parameters removed."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if not is_tracking_param(key)]
+    return urlencode(sorted(kept, key=lambda pair: pair[0]))
 
 
 def is_web_url(url: str | None) -> bool:

@@ -1,7 +1,8 @@
 """LSH indexes that return candidate near-duplicates for a MinHash signature.
 
 Both backends split a signature into `bands` bands of `rows` values (the split datasketch's
-optimiser picks for a Jaccard threshold) and report every stored key that shares a band:
+optimiser picks for a Jaccard threshold, see `corpus.lsh_params`) and report every stored key
+that shares a band:
 
 - `BandIndex` keeps the band hashes in memory in sorted numpy arrays (12 bytes per key and band),
   so a million articles fit in well under 2 GB; it is rebuilt from stored signatures.
@@ -18,7 +19,6 @@ from typing import Protocol
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
-from datasketch.lsh import _optimal_param
 
 from corpus.minhash import as_lean_minhash, splitmix64
 
@@ -40,11 +40,6 @@ class CandidateIndex(Protocol):
 
     def clear(self) -> None:
         """Forget every key and the watermark."""
-
-
-def band_params(threshold: float, num_perm: int, false_negative_weight: float) -> tuple[int, int]:
-    """(bands, rows) minimising datasketch's weighted false positive/negative error."""
-    return _optimal_param(threshold, num_perm, 1.0 - false_negative_weight, false_negative_weight)
 
 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

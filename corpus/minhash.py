@@ -37,12 +37,24 @@ def splitmix64(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint64(31))
 
 
+_FMIX_C1, _FMIX_C2 = 0x85EBCA6B, 0xC2B2AE35
+
+
 def _fmix32(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 32-bit finaliser, the pre-mix datasketch applies in "affine32"."""
     values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
+    values = values * np.uint32(_FMIX_C1)
     values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
+    values = values * np.uint32(_FMIX_C2)
+    return values ^ (values >> np.uint32(16))
+
+
+def _unfmix32(values: np.ndarray) -> np.ndarray:
+    """The inverse of `_fmix32` (every step is a bijection on 32-bit values)."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(pow(_FMIX_C2, -1, 1 << 32))
+    values = values ^ (values >> np.uint32(13)) ^ (values >> np.uint32(26))
+    values = values * np.uint32(pow(_FMIX_C1, -1, 1 << 32))
     return values ^ (values >> np.uint32(16))
 
 
@@ -156,8 +168,9 @@ class Shingler:
 
 
 @dataclass
-class Signature:
-    """A MinHash signature with the number of distinct shingles it summarises."""
+class MinHashSignature:
+    """A MinHash signature with the number of distinct shingles it summarises (in memory; its
+    stored form is the `corpus.models.StoredSignature` row)."""
 
     hashvalues: np.ndarray
     shingles: int
@@ -166,7 +179,7 @@ class Signature:
         return self.hashvalues.astype("<u4").tobytes()
 
     @classmethod
-    def from_bytes(cls, blob: bytes, shingles: int) -> Signature:
+    def from_bytes(cls, blob: bytes, shingles: int) -> MinHashSignature:
         return cls(np.frombuffer(blob, dtype="<u4").astype(np.uint32), shingles)
 
 
@@ -184,6 +197,8 @@ class MinHasher:
         ).permutations
         self._a = np.asarray(a, dtype=np.uint32)
         self._b = np.asarray(b, dtype=np.uint32)
+        # datasketch's affine32 multipliers are odd, so every permutation can be undone
+        self._a_inverse = np.array([pow(int(x), -1, 1 << 32) for x in self._a], dtype=np.uint32)
         self._powers = _Powers()
 
     @property
@@ -214,13 +229,26 @@ class MinHasher:
             np.minimum(values, chunk.min(axis=1), out=values)
         return values
 
-    def sign(self, text: str) -> Signature:
-        """The signature of `text` and its distinct-shingle count."""
-        hashes = np.sort(self.shingle_hashes(text))
-        distinct = int(np.count_nonzero(hashes[1:] != hashes[:-1])) + 1 if len(hashes) else 0
-        return Signature(self.sign_hashes(hashes), distinct)
+    def distinct_shingle_hashes(self, text: str) -> np.ndarray:
+        """The sorted distinct shingle hashes of `text`."""
+        return np.unique(self.shingle_hashes(text))
 
-    def lean(self, signature: Signature) -> LeanMinHash:
+    def sign(self, text: str) -> MinHashSignature:
+        """The signature of `text` and its distinct-shingle count."""
+        return self.sign_distinct(self.distinct_shingle_hashes(text))
+
+    def sign_distinct(self, hashes: np.ndarray) -> MinHashSignature:
+        """The signature of a text given its distinct shingle hashes."""
+        return MinHashSignature(self.sign_hashes(hashes), len(hashes))
+
+    def minimal_shingles(self, hashvalues: np.ndarray) -> np.ndarray:
+        """For each permutation, the hash of the shingle that gave its minimum: the
+        permutation undone (`a` is odd, so invertible modulo 2^32). Rows of a 2-D array are
+        separate signatures. Values of an empty text (all 2^32-1) give meaningless hashes."""
+        premixed = (hashvalues.astype(np.uint32) - self._b) * self._a_inverse
+        return _unfmix32(premixed.astype(np.uint32))
+
+    def lean(self, signature: MinHashSignature) -> LeanMinHash:
         """The signature as a datasketch LeanMinHash (for datasketch's LSH and estimators)."""
         return as_lean_minhash(signature.hashvalues, self.seed)
 

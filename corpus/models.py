@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -84,8 +85,9 @@ class ArticleVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Signature(Base):
-    """The MinHash signature of one article version, with what is needed to compare it: the
+class StoredSignature(Base):
+    """The stored MinHash signature of one article version (`corpus.minhash.MinHashSignature`
+    in memory), with what is needed to compare it: the
     scheme, seed and number of permutations that made it, and its distinct-shingle count."""
 
     __tablename__ = "signatures"
@@ -106,8 +108,42 @@ class Signature(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SiteShingle(Base):
+    """How many articles of one site (host) hold a shingle in their latest version: shingles
+    held by many of a site's pages are its furniture (menus, promos, footers)."""
+
+    __tablename__ = "site_shingles"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shingle: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer)
+
+
+class SitePages(Base):
+    """How many articles of one site the shingle counts of `site_shingles` cover."""
+
+    __tablename__ = "site_pages"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer)
+
+
+class DedupState(Base):
+    """What the stored clusters were computed with (e.g. `clustering` = the clustering rules'
+    version), so a store opened by newer code re-clusters by itself."""
+
+    __tablename__ = "dedup_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+
+
 class Run(Base):
-    """One ingestion run (one flow run) with its parameters and final counts."""
+    """One ingestion run (one flow run) with its parameters and final counts. Its owner
+    (`host`, `pid`) and `heartbeat_at` (updated with every stored batch) tell a run whose
+    process died (`crashed`) from one still going."""
 
     __tablename__ = "runs"
 
@@ -119,6 +155,9 @@ class Run(Base):
     prefect_flow_run_id: Mapped[str | None] = mapped_column(String(36))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Failure(Base):

@@ -2,33 +2,48 @@
 
 `open_store(url)` creates the schema on first use (Alembic) and returns a CorpusStore;
 SQLite gets WAL mode and a busy timeout so a reader never blocks a running import.
+
+SQLite transactions are real ones (SQLAlchemy's pysqlite recipe): the driver's own implicit
+transaction handling is off and every transaction starts with an explicit `BEGIN IMMEDIATE`,
+so a batch is atomic, its savepoints are nested in it, and a writer waits for the write lock
+(busy timeout) when it begins instead of failing on a lock upgrade halfway through. Read-only
+work uses a deferred `BEGIN` (`reading()`), so readers never wait for a running import.
 """
 
 from __future__ import annotations
 
+import os
+import random
+import socket
+import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, create_engine, event, func, select
+from sqlalchemy import and_, case, create_engine, event, func, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus.dedup import ExactDeduplicator, build_deduplicator
+from config import Settings, load_settings
+from corpus.dedup import Deduplicator, ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
-from corpus.migrate import upgrade
+from corpus.latest import select_latest
+from corpus.migrate import SchemaError, upgrade
 from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
 from corpus.normalize import content_hash
 from extractors import Extracted, InputFailure
-from newscorpus.settings import Settings, load_settings
+from extractors.inputs import escape_undecodable
 
 EXPORT_FIELDS = (
     "id", "source", "url", "title", "text", "language", "published", "authors", "site",
     "version", "content_hash", "cluster_id", "duplicate_of", "similarity", "ingested_at",
     "extractor",
 )  # fmt: skip
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,13 +63,38 @@ class StoreError(Exception):
     """The corpus database cannot be opened or created; the message says why."""
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A store transaction that still finds the database locked after the busy timeout is tried
+# again this many times in all, so concurrent imports into one SQLite file queue, not fail.
+LOCKED_ATTEMPTS = 4
+# A `running` run that stored no batch for this long is crashed, wherever its process runs
+# (the only check for another host's runs; batches take seconds to minutes).
+HEARTBEAT_TIMEOUT_SECONDS = 3600
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Per connection: no driver-managed transactions (we send BEGIN), WAL, foreign keys."""
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Start SQLite transactions ourselves: IMMEDIATE (take the write lock, waiting up to the
+    busy timeout) unless the connection is marked `sqlite_begin="DEFERRED"` for reading."""
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    """True for SQLite's `database is locked` / `database is busy` (contention, retryable)."""
+    return isinstance(exc, OperationalError) and any(
+        text in str(exc.orig) for text in ("database is locked", "database is busy")
+    )
 
 
 def create_db_engine(url: str) -> Engine:
@@ -67,10 +107,74 @@ def create_db_engine(url: str) -> Engine:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the database folder {folder}: {exc}") from exc
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def store_reason(exc: Exception) -> str:
+    """One line for a failed store: the database's own message, without the SQL statement
+    and parameters SQLAlchemy appends (they hold the whole article text)."""
+    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0] if message else 'no message'}"[:500]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def run_owner_gone(run: Run, now: datetime | None = None) -> bool:
+    """True when the process that owns a `running` run has died: on this host its pid is
+    gone; anywhere (another host, a reused pid, a run without an owner) its heartbeat is
+    older than HEARTBEAT_TIMEOUT_SECONDS."""
+    last_beat = _aware(run.heartbeat_at or run.started_at)
+    if (now or utcnow()) - last_beat > timedelta(seconds=HEARTBEAT_TIMEOUT_SECONDS):
+        return True
+    return bool(run.pid) and run.host == socket.gethostname()[:255] and not _pid_alive(run.pid)
+
+
+def stored_counts(session: Session, run_id: str) -> dict[str, Any]:
+    """A run's counts recomputed from what it wrote: its versions and its failures."""
+    version = ArticleVersion
+    duplicate = version.duplicate_of.is_not(None)
+    near = and_(duplicate, version.similarity < 1.0)
+    new, new_versions, duplicates, near_duplicates = session.execute(
+        select(
+            func.count(case((version.version == 1, 1))),
+            func.count(case((version.version > 1, 1))),
+            func.count(case((and_(duplicate, ~near), 1))),
+            func.count(case((near, 1))),
+        ).where(version.run_id == run_id)
+    ).one()
+    languages = session.execute(
+        select(func.coalesce(version.language, "unknown"), func.count())
+        .where(version.run_id == run_id)
+        .group_by(version.language)
+    ).all()
+    failures = session.scalar(
+        select(func.count()).select_from(Failure).where(Failure.run_id == run_id)
+    )
+    return {
+        "imported": new + new_versions + failures,
+        "new": new,
+        "new_versions": new_versions,
+        "duplicates": duplicates,
+        "near_duplicates": near_duplicates,
+        "failures": failures,
+        "languages": dict(sorted(languages)),
+    }
 
 
 def _source_kind(locator: str) -> str:
@@ -80,10 +184,13 @@ def _source_kind(locator: str) -> str:
 class CorpusStore:
     """Versioned article storage with run bookkeeping."""
 
-    def __init__(self, engine: Engine, deduplicator: Any | None = None) -> None:
+    def __init__(self, engine: Engine, deduplicator: Deduplicator | None = None) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self.deduplicator = deduplicator or ExactDeduplicator()
+        self.reading = sessionmaker(
+            engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+        )
+        self.deduplicator: Deduplicator = deduplicator or ExactDeduplicator()
 
     def close(self) -> None:
         """Release the database connections."""
@@ -95,41 +202,99 @@ class CorpusStore:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction; on SQLite contention that outlasts the busy
+        timeout, roll back and run it again (bounded), so concurrent writers queue."""
+        for attempt in range(1, LOCKED_ATTEMPTS + 1):
+            try:
+                with self.sessions.begin() as session:
+                    return work(session)
+            except OperationalError as exc:
+                if attempt == LOCKED_ATTEMPTS or not is_locked_error(exc):
+                    raise
+                time.sleep(random.uniform(0.05, 0.5) * attempt)
+        raise AssertionError("unreachable")
+
     # Runs and failures -------------------------------------------------------------------
 
     def start_run(
         self, flow: str, parameters: dict[str, Any], prefect_flow_run_id: str | None = None
     ) -> str:
+        """Record a new `running` run owned by this process (runs that died are marked first)."""
+        self.mark_crashed_runs()
         run_id = str(uuid.uuid4())
-        with self.sessions.begin() as session:
-            session.add(
-                Run(
-                    id=run_id,
-                    flow=flow,
-                    parameters=parameters,
-                    counts={},
-                    prefect_flow_run_id=prefect_flow_run_id,
-                )
-            )
+        run = Run(
+            id=run_id,
+            flow=flow,
+            parameters=parameters,
+            counts={},
+            prefect_flow_run_id=prefect_flow_run_id,
+            host=socket.gethostname()[:255],
+            pid=os.getpid(),
+            heartbeat_at=utcnow(),
+        )
+        self._write(lambda session: session.add(run))
         return run_id
 
     def finish_run(self, run_id: str, status: str, counts: dict[str, Any]) -> None:
-        with self.sessions.begin() as session:
+        def finish(session: Session) -> None:
             run = session.get(Run, run_id)
             run.status, run.counts, run.finished_at = status, counts, utcnow()
 
+        self._write(finish)
+
+    def mark_crashed_runs(self) -> int:
+        """Mark `running` runs whose process is gone as `crashed`, with the counts of what
+        they stored (recomputed from their versions and failures); returns how many."""
+
+        def mark(session: Session) -> int:
+            running = session.scalars(select(Run).where(Run.status == "running")).all()
+            dead = [run for run in running if run_owner_gone(run)]
+            for run in dead:
+                run.status = "crashed"
+                run.counts = stored_counts(session, run.id)
+                run.finished_at = run.heartbeat_at or run.started_at
+            return len(dead)
+
+        with self.reading() as session:
+            running = session.scalars(select(Run).where(Run.status == "running")).all()
+            if not any(run_owner_gone(run) for run in running):
+                return 0
+        return self._write(mark)
+
+    def cancel_running(self, prefect_flow_run_ids: Iterable[str]) -> int:
+        """Mark the still-running runs of these Prefect flow runs `cancelled` (their process was
+        stopped with `serve`); returns how many."""
+        ids = list(prefect_flow_run_ids)
+
+        def cancel(session: Session) -> int:
+            runs = session.scalars(
+                select(Run).where(Run.prefect_flow_run_id.in_(ids), Run.status == "running")
+            ).all()
+            for run in runs:
+                run.status, run.finished_at = "cancelled", utcnow()
+            return len(runs)
+
+        return self._write(cancel)
+
     def record_failures(self, run_id: str, failures: Iterable[InputFailure]) -> int:
         rows = [
-            Failure(run_id=run_id, source=f.source[:2048], stage=f.stage, reason=f.reason)
+            Failure(
+                run_id=run_id,
+                source=escape_undecodable(f.source)[:2048],
+                stage=f.stage,
+                reason=escape_undecodable(f.reason),
+            )
             for f in failures
         ]
         if rows:
-            with self.sessions.begin() as session:
-                session.add_all(rows)
+            self._write(lambda session: session.add_all(rows))
         return len(rows)
 
     def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        with self.sessions() as session:
+        """The latest runs, newest first; runs whose process died show as `crashed`."""
+        self.mark_crashed_runs()
+        with self.reading() as session:
             runs = session.scalars(select(Run).order_by(Run.started_at.desc()).limit(limit)).all()
             return [
                 {
@@ -140,12 +305,14 @@ class CorpusStore:
                     "finished_at": run.finished_at.isoformat() if run.finished_at else None,
                     "counts": run.counts,
                     "prefect_flow_run_id": run.prefect_flow_run_id,
+                    "host": run.host,
+                    "pid": run.pid,
                 }
                 for run in runs
             ]
 
     def run_failures(self, run_id: str) -> list[dict[str, str]]:
-        with self.sessions() as session:
+        with self.reading() as session:
             rows = session.scalars(
                 select(Failure).where(Failure.run_id == run_id).order_by(Failure.id)
             ).all()
@@ -179,7 +346,7 @@ class CorpusStore:
             ).one()
             if latest.content_hash == digest:
                 return SaveResult(item.source, ident, latest.version, "unchanged", language)
-        source = self._source(session, item.source[:2048])
+        source = self._source(session, escape_undecodable(item.source)[:2048])
         if article is None:
             article = Article(id=ident, key=key, url=web_url, source_id=source.id, latest_version=0)
             session.add(article)
@@ -215,25 +382,31 @@ class CorpusStore:
     def save_batch(
         self, run_id: str, items: Iterable[Extracted]
     ) -> tuple[list[SaveResult], list[InputFailure]]:
-        """Store each article (a new version only when its clean text changed). One item's
-        database error becomes a `store` failure; the others are still saved."""
-        saved: list[SaveResult] = []
-        failed: list[InputFailure] = []
-        with self.sessions.begin() as session:
+        """Store each article (a new version only when its clean text changed) in one
+        transaction with the run's heartbeat. One item's database error becomes a `store`
+        failure; the others are still saved. Contention retries the whole batch."""
+        items = list(items)
+
+        def save(session: Session) -> tuple[list[SaveResult], list[InputFailure]]:
+            saved: list[SaveResult] = []
+            failed: list[InputFailure] = []
             self.deduplicator.prepare(session)
             for item in items:
                 try:
                     with session.begin_nested():
                         saved.append(self._save_one(session, run_id, item))
                 except Exception as exc:  # noqa: BLE001 - recorded, the batch goes on
-                    failed.append(
-                        InputFailure(item.source, f"{type(exc).__name__}: {exc}", "store")
-                    )
-        return saved, failed
+                    if is_locked_error(exc):
+                        raise  # the whole batch is tried again
+                    failed.append(InputFailure(item.source, store_reason(exc), "store"))
+            session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
+            return saved, failed
+
+        return self._write(save)
 
     def article_versions(self, ident: str) -> list[dict[str, Any]]:
         """Every stored version of one article, oldest first."""
-        with self.sessions() as session:
+        with self.reading() as session:
             rows = session.scalars(
                 select(ArticleVersion)
                 .where(ArticleVersion.article_id == ident)
@@ -250,7 +423,7 @@ class CorpusStore:
             ]
 
     def count_articles(self) -> int:
-        with self.sessions() as session:
+        with self.reading() as session:
             return session.scalar(select(func.count()).select_from(Article)) or 0
 
     def iter_latest(
@@ -258,20 +431,13 @@ class CorpusStore:
     ) -> Iterator[dict[str, Any]]:
         """The latest version of every article as export records, streamed in id order."""
         query = (
-            select(ArticleVersion, Source.locator)
-            .join(
-                Article,
-                and_(
-                    Article.id == ArticleVersion.article_id,
-                    Article.latest_version == ArticleVersion.version,
-                ),
-            )
+            select_latest(ArticleVersion, Source.locator)
             .join(Source, Source.id == ArticleVersion.source_id)
             .order_by(ArticleVersion.article_id)
         )
         if canonical_only:
             query = query.where(ArticleVersion.duplicate_of.is_(None))
-        with self.sessions() as session:
+        with self.reading() as session:
             result = session.execute(query.execution_options(stream_results=True, yield_per=batch))
             for version, locator in result:
                 yield {
@@ -296,12 +462,32 @@ class CorpusStore:
 
 
 def open_store(
-    url: str, deduplicator: Any | None = None, settings: Settings | None = None
+    url: str, deduplicator: Deduplicator | None = None, settings: Settings | None = None
 ) -> CorpusStore:
     """A store on `url`, with the schema migrated to the latest revision; without an explicit
     `deduplicator`, the one the `[dedup]` settings describe (default: shipped settings)."""
     engine = create_db_engine(url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except SchemaError as exc:
+        engine.dispose()
+        raise StoreError(str(exc)) from exc
     if deduplicator is None:
-        deduplicator = build_deduplicator(settings or load_settings(), url)
+        deduplicator = build_deduplicator((settings or load_settings()).dedup, url)
+    deduplicator.open(engine)
     return CorpusStore(engine, deduplicator)
+
+
+def open_existing_store(url: str) -> CorpusStore:
+    """A store on an existing corpus at `url`, for reading: nothing is created (no SQLite file,
+    no tables); a StoreError says so when `url` holds no corpus."""
+    parsed = make_url(url)
+    on_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, ":memory:")
+    if on_file and not Path(parsed.database).is_file():
+        raise StoreError(f"no corpus at {url}: {parsed.database} does not exist")
+    engine = create_db_engine(url)
+    if not {"runs", "articles"} <= set(inspect(engine).get_table_names()):
+        engine.dispose()
+        raise StoreError(f"no corpus at {url}: the database has no newscorpus tables")
+    upgrade(engine)
+    return CorpusStore(engine)

@@ -35,6 +35,29 @@ def _codec(name: str | None) -> str | None:
     return "cp1252" if codec in {"latin-1", "iso8859-1", "ascii"} else codec
 
 
+def bomless_utf16(data: bytes) -> str | None:
+    """`utf-16-le` or `utf-16-be` for text without a byte-order mark whose every other byte
+    is NUL (Latin-script UTF-16), else None; such text would otherwise look binary."""
+    head = data[:8192]
+    if len(head) < 16:
+        return None
+    pairs = len(head) // 2
+    even, odd = head[0 : pairs * 2 : 2].count(0), head[1 : pairs * 2 : 2].count(0)
+    if odd > 0.6 * pairs and even < 0.05 * pairs:
+        return "utf-16-le"
+    if even > 0.6 * pairs and odd < 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _utf16_text(data: bytes, codec: str) -> str | None:
+    try:
+        text = data[: len(data) // 2 * 2].decode(codec)
+    except UnicodeDecodeError:
+        return None
+    return None if looks_binary(text[:4096].encode("utf-8")) else text
+
+
 def looks_binary(data: bytes) -> bool:
     """True when the first 8 KiB hold NUL bytes or many other control bytes."""
     head = data[:8192]
@@ -87,16 +110,30 @@ def _detect(data: bytes) -> str:
     return str(best)
 
 
+def _strict_utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False) -> str:
-    """Decode `data`: BOM, then the declared charset (HTTP header), then the page's own
-    declaration, then strict UTF-8, then statistical detection."""
+    """Decode `data`: BOM, then UTF-16 without BOM, then UTF-8 when the bytes are valid
+    UTF-8 (a declaration is checked against the bytes), then the declared charset (HTTP
+    header), then the page's own declaration, then statistical detection."""
     if not data:
         raise ExtractionError("empty input")
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
+    if (utf16 := bomless_utf16(data)) and (text := _utf16_text(data, utf16)) is not None:
+        return text
     if looks_binary(data):
         raise ExtractionError("binary content, not text or HTML")
+    if not data.isascii() and (text := _strict_utf8(data)) is not None:
+        # Non-ASCII bytes that are valid UTF-8 are UTF-8 whatever the page or server says:
+        # text in a single-byte charset almost never forms valid multi-byte sequences.
+        return text
     for codec in (_codec(declared), declared_html_charset(data) if html else None):
         if codec in _SINGLE_BYTE_LATIN and is_utf8(data):
             return data.decode("utf-8")  # re-encoded pages that kept their old declaration
@@ -107,7 +144,5 @@ def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False
                 continue  # a wrong declaration: fall through to detection
             if codec not in _SINGLE_BYTE_LATIN or plausible_text(text):
                 return text
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _detect(data)
+    text = _strict_utf8(data)
+    return text if text is not None else _detect(data)

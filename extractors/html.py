@@ -16,6 +16,7 @@ from lxml.etree import Element
 from lxml.html import HtmlElement, tostring
 from trafilatura.utils import load_html
 
+from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
 from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
 from extractors.metadata import PageMetadata, page_metadata
@@ -24,8 +25,8 @@ from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 from extractors.visible_text import visible_lines
 
 EXTRACTOR_NAME = f"newscorpus-html+trafilatura-{trafilatura.__version__}"
-MAX_HTML_CHARS = 2_000_000
-MAX_TREE_ELEMENTS = 60_000
+MAX_HTML_CHARS = ExtractionSettings().max_html_chars
+MAX_TREE_ELEMENTS = ExtractionSettings().max_tree_elements
 # Scripts and styles are invisible and often megabytes of inline data: dropped before the size
 # limit is applied, so that a page's size counts what can hold text.
 # Extracted paragraphs at least this long locate the article text on the page.

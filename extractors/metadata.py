@@ -1,28 +1,26 @@
-"""Page metadata with trafilatura's own extractors: title, authors, date, site name, URL.
+"""Page metadata: title, authors, publication date, site name, URL.
 
-The same sequence as `trafilatura.metadata.extract_metadata`, without the parts the article does
-not use (categories, tags, licence), and run on the page before widgets are pruned, so that
-bylines and author boxes are still there to read. htmldate runs without its extensive search,
-which falls back to slow free-text date parsing.
+The page's JSON-LD article object comes first (its headline, authors and `datePublished`), then
+its meta tags and markup, read with trafilatura's own helpers (`examine_meta`, the byline search
+of `extractors.bylines`, `extract_url`) and htmldate. It runs on the page before widgets are
+pruned, so that bylines and author boxes are still there to read. htmldate runs without its
+extensive search, which falls back to slow free-text date parsing.
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.metadata import (
-    examine_meta,
-    extract_meta_json,
-    extract_sitename,
-    extract_title,
-    extract_url,
-)
+from trafilatura.metadata import examine_meta, extract_url
 
+from extractors.authors import author_names
 from extractors.bylines import find_author
+from extractors.headline import page_title, site_names
+from extractors.jsonld import article_jsonld
+from extractors.rules import RuleSet, load_rules
 
 _DATE_OPTIONS = {"extensive_search": False, "original_date": True}
 
@@ -38,37 +36,41 @@ class PageMetadata:
     url: str | None
 
 
-def _authors(raw: str | None) -> list[str]:
-    if not raw:
-        return []
-    return [name.strip() for name in raw.split(";") if name.strip()]
+def _split(raw: str | None) -> list[str]:
+    return [name.strip() for name in (raw or "").split(";") if name.strip()]
 
 
-def _site_name(name: str | None, url: str | None) -> str | None:
-    """The site's name as trafilatura writes it ("@nytimes" → "nytimes", "nj" → "Nj"), else
-    the URL's host without "www."."""
-    if name:
-        name = name.lstrip("@")
-        return name.title() if "." not in name and not name[0].isupper() else name
+def _site(names: list[str], url: str | None) -> str | None:
+    """The site's name, else the URL's host without "www."."""
+    if names[:1] and names[0] != _host_label(url):
+        return names[0]
     host = urlsplit(url).hostname if url else None
     return host.removeprefix("www.") if host else None
 
 
-def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
+def _host_label(url: str | None) -> str | None:
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.").split(".")[0] if host else None
+
+
+def page_metadata(
+    tree: HtmlElement, url: str | None = None, rules: RuleSet | None = None
+) -> PageMetadata:
     """Metadata of a parsed page; `url` is used when the page names no canonical URL."""
+    rules = rules or load_rules()
+    jsonld = article_jsonld(tree)
     found = examine_meta(tree)
-    if found.author and " " not in found.author:
-        found.author = None  # a single word is a handle or a site, not a person's name
-    with suppress(Exception):  # malformed JSON-LD must not lose the page (as in trafilatura)
-        found = extract_meta_json(tree, found)
-    title = found.title or extract_title(tree)
-    author = found.author or find_author(tree)
     page_url = found.url or extract_url(tree, url)
-    site = _site_name(found.sitename or extract_sitename(tree), page_url)
+    sites = site_names(tree, [jsonld.publisher, found.sitename], page_url)
+    # Outside JSON-LD, one-word "names" are handles, buttons ("Follow"), places or the halves
+    # of a split "Last, First".
+    meta_names = [name for name in _split(found.author) if " " in name]
+    byline_names = [name for name in _split(find_author(tree)) if " " in name]
+    sources = (jsonld.people, meta_names, byline_names)
     return PageMetadata(
-        title=(title or "").strip() or None,
-        authors=_authors(author),
-        published=find_date(tree, url=page_url, **_DATE_OPTIONS),
-        site=site,
+        title=page_title(tree, jsonld.headline, sites),
+        authors=author_names(sources, rules, sites, jsonld.organizations),
+        published=jsonld.published or find_date(tree, url=page_url, **_DATE_OPTIONS),
+        site=_site(sites, page_url),
         url=page_url,
     )

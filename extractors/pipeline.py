@@ -5,47 +5,39 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from config import ExtractionSettings, LanguageSettings, Settings
 from extractors.article import Article, Document, ExtractionError
 from extractors.encoding import decode_bytes
-from extractors.html import MAX_HTML_CHARS, MAX_TREE_ELEMENTS, extract_html
+from extractors.html import extract_html
 from extractors.inputs import InputFailure
 from extractors.language import detect_language
-from extractors.rules import DEFAULT_LANGUAGES
-from extractors.text import MAX_TEXT_CHARS, extract_text
+from extractors.text import extract_text
 
-EXTRACTION_KEYS = frozenset(
-    {"max_input_bytes", "min_text_chars", "max_html_chars", "max_tree_elements", "max_text_chars",
-     "rule_languages"}
-)  # fmt: skip
-LANGUAGE_KEYS = frozenset({"seed", "min_chars"})
+_EXTRACTION, _LANGUAGE = ExtractionSettings(), LanguageSettings()
 
 
 @dataclass(frozen=True)
 class ExtractionConfig:
-    """Limits and language settings (`[extraction]` and `[language]` in the config)."""
+    """Limits and language settings (`[extraction]` and `[language]` in the config; the
+    defaults are the config models')."""
 
-    max_input_bytes: int = 20_000_000
-    min_text_chars: int = 1
-    max_html_chars: int = MAX_HTML_CHARS
-    max_tree_elements: int = MAX_TREE_ELEMENTS
-    max_text_chars: int = MAX_TEXT_CHARS
-    rule_languages: tuple[str, ...] = DEFAULT_LANGUAGES
-    language_seed: int = 0
-    language_min_chars: int = 20
+    max_input_bytes: int = _EXTRACTION.max_input_bytes
+    min_text_chars: int = _EXTRACTION.min_text_chars
+    max_html_chars: int = _EXTRACTION.max_html_chars
+    max_tree_elements: int = _EXTRACTION.max_tree_elements
+    max_text_chars: int = _EXTRACTION.max_text_chars
+    rule_languages: tuple[str, ...] = _EXTRACTION.rule_languages
+    language_seed: int = _LANGUAGE.seed
+    language_min_chars: int = _LANGUAGE.min_chars
 
     @classmethod
-    def from_settings(cls, settings) -> ExtractionConfig:
-        extraction = settings.section("extraction", EXTRACTION_KEYS)
-        language = settings.section("language", LANGUAGE_KEYS)
+    def from_settings(cls, settings: Settings) -> ExtractionConfig:
+        """The `[extraction]` and `[language]` sections of loaded (checked) settings."""
+        extraction, language = settings.extraction, settings.language
         return cls(
-            max_input_bytes=int(extraction.get("max_input_bytes", cls.max_input_bytes)),
-            min_text_chars=int(extraction.get("min_text_chars", cls.min_text_chars)),
-            max_html_chars=int(extraction.get("max_html_chars", cls.max_html_chars)),
-            max_tree_elements=int(extraction.get("max_tree_elements", cls.max_tree_elements)),
-            max_text_chars=int(extraction.get("max_text_chars", cls.max_text_chars)),
-            rule_languages=tuple(extraction.get("rule_languages", cls.rule_languages)),
-            language_seed=int(language.get("seed", cls.language_seed)),
-            language_min_chars=int(language.get("min_chars", cls.language_min_chars)),
+            **extraction.model_dump(),
+            language_seed=language.seed,
+            language_min_chars=language.min_chars,
         )
 
 

@@ -15,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from config import RULES_DIR
+from config import RULES_DIR, ExtractionSettings
 
-DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "ru")
+DEFAULT_LANGUAGES = ExtractionSettings().rule_languages
 # Debris phrases are short; longer paragraphs are article text and are not matched at all.
 MAX_DEBRIS_CHARS = 1200
 _MEMO_SIZE = 50_000

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 
+from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
 from extractors.dates import is_comment_header, parse_date_stamp
 from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
 from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 
 EXTRACTOR_NAME = "newscorpus-text-0.2"
-MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_CHARS = ExtractionSettings().max_text_chars
 _CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _NUMERIC = re.compile(r"^[\d\W]+$")
 _BOUNDARY = float("-inf")

@@ -3,9 +3,9 @@
 Redirects are followed by hand so every hop passes the safety check before it is connected,
 and the connection goes to an address that was checked (no second DNS lookup to rebind): the
 first one that accepts the connection, in resolver order.
-Retries (429, 5xx, timeouts, connection errors) back off exponentially, or wait what the
-server's Retry-After asks, capped. Conditional GET: pass the validators from the last fetch
-and a 304 comes back as `status=304` with no body.
+Retries (429, 5xx, timeouts, connection errors) are tenacity's: they back off exponentially,
+or wait what the server's Retry-After asks, capped. Conditional GET: pass the validators
+from the last fetch and a 304 comes back as `status=304` with no body.
 """
 
 from __future__ import annotations
@@ -19,9 +19,17 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+from tenacity.wait import wait_base
 
+from config import FetchSettings
 from fetching.body import ACCEPT_ENCODING, BodyError, read_body
-from fetching.config import FetchConfig
 from fetching.politeness import HostThrottle
 from fetching.robots import RobotsCache
 from fetching.safety import AllowList, FetchRefused, Resolver, check_url, resolve_host
@@ -71,6 +79,22 @@ class _Retryable(FetchError):
     def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
         super().__init__(reason, status)
         self.retry_after = retry_after
+
+
+class WaitRetryAfter(wait_base):
+    """Wait what the server's Retry-After asked (capped at `cap` seconds), else `fallback`."""
+
+    def __init__(self, cap: float, fallback: wait_base) -> None:
+        self.cap = cap
+        self.fallback = fallback
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        asked = getattr(error, "retry_after", None)
+        if asked is not None:
+            return min(asked, self.cap)
+        return self.fallback(retry_state)
 
 
 @dataclass(frozen=True)
@@ -157,7 +181,7 @@ class Fetcher:
 
     def __init__(
         self,
-        config: FetchConfig,
+        config: FetchSettings,
         *,
         sleep: Callable[[float], None] = time.sleep,
         resolver: Resolver = resolve_host,
@@ -227,43 +251,46 @@ class Fetcher:
                 return None
             raise
 
-    def _backoff(self, attempt: int, error: _Retryable) -> float:
-        if error.retry_after is not None:
-            return min(error.retry_after, self.config.retry_after_max_seconds)
-        return min(self.config.backoff_seconds * 2**attempt, self.config.backoff_max_seconds)
-
     def _with_retries(
         self, url: str, accept: Collection[str] | None, validators: Validators
     ) -> FetchResponse:
-        attempts = self.config.retries + 1
-        attempt = 1
-        while True:
-            try:
-                response = self._follow(url, accept, validators)
-            except _Retryable as exc:
-                if attempt == attempts:
-                    raise FetchError(
-                        f"{exc.reason} (after {attempts} attempts)", exc.status
-                    ) from exc
-                self.sleep(self._backoff(attempt - 1, exc))
-                attempt += 1
-                continue
-            response.attempts = attempt
-            return response
+        """`_follow` again after each transient failure, up to `retries` more times."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Retryable),
+            stop=stop_after_attempt(self.config.retries + 1),
+            wait=WaitRetryAfter(
+                self.config.retry_after_max_seconds,
+                wait_exponential(self.config.backoff_seconds, max=self.config.backoff_max_seconds),
+            ),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            response = retrying(self._follow, url, accept, validators)
+        except _Retryable as exc:
+            attempts = retrying.statistics["attempt_number"]
+            raise FetchError(f"{exc.reason} (after {attempts} attempts)", exc.status) from exc
+        response.attempts = retrying.statistics["attempt_number"]
+        return response
 
     def _follow(
         self, url: str, accept: Collection[str] | None, validators: Validators
     ) -> FetchResponse:
         """One attempt: request, and follow redirects hop by hop, checking each target."""
         visited = {url}
-        current = url
+        previous, current = None, url
         for _hop in range(self.config.max_redirects + 1):
-            addresses = check_url(current, self.allow, self.resolver)
+            try:
+                addresses = check_url(current, self.allow, self.resolver)
+            except FetchRefused as exc:
+                if previous is None:
+                    raise
+                raise FetchRefused(f"redirect from {previous} to {current} {exc}") from exc
             self.throttle.wait(urlsplit(current).netloc.lower())
             result = self._request(current, addresses, accept, validators)
             if isinstance(result, FetchResponse):
                 return result
-            current = urljoin(current, result)
+            previous, current = current, urljoin(current, result)
             if current in visited:
                 raise FetchError(f"redirect loop: {current} was already visited", lasting=True)
             visited.add(current)

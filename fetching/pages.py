@@ -17,13 +17,12 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from config import FetchSettings
 from extractors import Document, InputFailure
 from extractors.article import DocumentKind
-from fetching.config import FetchConfig
 from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators
 from fetching.state import FetchMemory
 from fetching.urls import article_url, fetch_key, request_url
-from newscorpus.settings import Settings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
@@ -139,6 +138,6 @@ class PageFetcher:
             self.memory.mark_entries_seen(feed, entries)
 
 
-def open_page_fetcher(settings: Settings, engine: Engine) -> PageFetcher:
+def open_page_fetcher(config: FetchSettings, engine: Engine) -> PageFetcher:
     """A PageFetcher with the `[fetch]` settings and fetch state in the corpus at `engine`."""
-    return PageFetcher(Fetcher(FetchConfig.from_settings(settings)), FetchMemory(engine))
+    return PageFetcher(Fetcher(config), FetchMemory(engine))

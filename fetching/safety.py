@@ -2,7 +2,9 @@
 
 A target is refused before any connection when its scheme is not http/https or when its
 host resolves to a loopback, private, link-local (incl. the 169.254.169.254 cloud metadata
-service), shared, reserved, multicast or unspecified address, IPv4 or IPv6. The HTTP client
+service), shared, reserved, multicast or unspecified address, IPv4 or IPv6, including an
+IPv6 address that embeds such an IPv4 one (IPv4-mapped or -compatible, 6to4, Teredo, NAT64),
+and when the URL cannot be parsed. The HTTP client
 checks every redirect hop again. `allow_hosts` (config or NEWSCORPUS_FETCH_ALLOW_HOSTS) opens
 named hosts, addresses or networks such as `127.0.0.1` or `10.0.0.0/8` for local testing.
 """
@@ -36,10 +38,37 @@ def resolve_host(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+NAT64_PREFIXES = (
+    ipaddress.ip_network("64:ff9b::/96"),  # well-known prefix (RFC 6052)
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use prefix (RFC 8215)
+)
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped (::ffff:a.b.c.d),
+    IPv4-compatible (::a.b.c.d), 6to4 (2002::/16), Teredo (2001::/32, server and client) and
+    NAT64 (64:ff9b::/96, 64:ff9b:1::/48, the last 32 bits)."""
+    found = []
+    if address.ipv4_mapped:
+        found.append(address.ipv4_mapped)
+    if address in IPV4_COMPATIBLE and int(address) > 1:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour:
+        found.append(address.sixtofour)
+    if address.teredo:
+        found.extend(address.teredo)
+    if any(address in prefix for prefix in NAT64_PREFIXES):
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
 def address_problem(address: IPAddress) -> str | None:
     """Why connecting to `address` is refused by default, or None for a public address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        for inner in embedded_ipv4(address):
+            if problem := address_problem(inner):
+                return f"{problem} embedded in IPv6 ({inner})"
     if address in METADATA_ADDRESSES:
         return "the cloud metadata address"
     for label, flagged in (
@@ -80,11 +109,15 @@ def check_url(url: str, allow: AllowList, resolver: Resolver = resolve_host) -> 
     """Raise FetchRefused unless `url` may be fetched. Returns the checked addresses to connect
     to, in resolver order (so a second DNS answer cannot differ), or [] for a host
     allow-listed by name (connected to by name)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise FetchRefused(f"refused: malformed URL: {exc}") from exc
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise FetchRefused(f"refused: scheme {scheme or '(none)'!r} is not http or https")
-    host = (parts.hostname or "").lower()
+    host = (hostname or "").lower()
     if not host:
         raise FetchRefused("refused: the URL has no host")
     if allow.allows_name(host):

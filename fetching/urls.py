@@ -45,8 +45,12 @@ def declared_canonical(html: bytes, charset: str | None = None) -> str | None:
 
 def request_url(url: str) -> str:
     """The URL to request: `url` without its fragment and tracking parameters (`utm_*`,
-    `fbclid`, ...), every other byte kept as given, since servers may care about them."""
-    parts = urlsplit(url.strip())
+    `fbclid`, ...), every other byte kept as given, since servers may care about them. A URL
+    that cannot be parsed is returned as given: fetching refuses it with the reason."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
     query = "&".join(
         pair
         for pair in parts.query.split("&")

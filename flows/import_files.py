@@ -6,10 +6,10 @@ from typing import Any
 
 from prefect import flow
 
+from config import load_settings
 from corpus.store import open_store
 from extractors import ExtractionConfig, iter_documents
 from flows.pipeline import run_pipeline
-from newscorpus.settings import load_settings
 
 
 @flow(name="import_files", log_prints=True)
@@ -19,7 +19,7 @@ def import_files(
     """Read files → extract → dedup and store → report."""
     settings = load_settings(config_path)
     limit = ExtractionConfig.from_settings(settings).max_input_bytes
-    with open_store(database_url or settings.database_url, settings=settings) as store:
+    with open_store(database_url or settings.database.url, settings=settings) as store:
         return run_pipeline(
             "import_files",
             iter_documents(paths, max_bytes=limit),

@@ -7,13 +7,12 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from config import load_settings
 from corpus.report import RunSummary
 from corpus.store import open_store
-from fetching.groups import configured_feeds
 from fetching.pages import PageFetcher, open_page_fetcher
 from fetching.polling import FeedPoll, poll_feeds, remember_feeds
 from flows.pipeline import run_pipeline
-from newscorpus.settings import load_settings
 
 
 @task(name="poll-feeds", cache_policy=NO_CACHE)
@@ -32,10 +31,10 @@ def ingest_feeds(
 
     Without `feeds`, every feed of every `[[feeds.groups]]` in the config is polled."""
     settings = load_settings(config_path)
-    feeds = list(feeds or configured_feeds(settings))
+    feeds = list(feeds or settings.feeds.all_feeds())
     with (
-        open_store(database_url or settings.database_url, settings=settings) as store,
-        open_page_fetcher(settings, store.engine) as fetcher,
+        open_store(database_url or settings.database.url, settings=settings) as store,
+        open_page_fetcher(settings.fetch, store.engine) as fetcher,
     ):
         polled = poll(fetcher, feeds)
         summary = RunSummary()

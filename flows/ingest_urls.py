@@ -6,10 +6,26 @@ from typing import Any
 
 from prefect import flow
 
+from config import load_settings
+from corpus.identity import canonical_url
 from corpus.store import open_store
 from fetching.pages import FetchTarget, open_page_fetcher
 from flows.pipeline import run_pipeline
-from newscorpus.settings import load_settings
+
+
+def unique_urls(urls: list[str]) -> list[str]:
+    """`urls` in order, each canonical URL once: the same page listed twice is fetched once."""
+    seen: set[str] = set()
+    unique = []
+    for url in urls:
+        try:
+            key = canonical_url(url)
+        except ValueError:  # not parseable: kept, so its fetch failure is recorded
+            key = url
+        if key not in seen:
+            seen.add(key)
+            unique.append(url)
+    return unique
 
 
 @flow(name="ingest_urls", log_prints=True)
@@ -18,10 +34,10 @@ def ingest_urls(
 ) -> dict[str, Any]:
     """Fetch → extract → dedup and store → report."""
     settings = load_settings(config_path)
-    targets = [FetchTarget(url) for url in urls]
+    targets = [FetchTarget(url) for url in unique_urls(urls)]
     with (
-        open_store(database_url or settings.database_url, settings=settings) as store,
-        open_page_fetcher(settings, store.engine) as fetcher,
+        open_store(database_url or settings.database.url, settings=settings) as store,
+        open_page_fetcher(settings.fetch, store.engine) as fetcher,
     ):
         return run_pipeline(
             "ingest_urls", targets, settings, store, {"url_count": len(urls)}, fetcher=fetcher

@@ -12,8 +12,10 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
+from config import Settings
 from corpus.report import RunSummary, failures_markdown, summary_rows
 from corpus.store import CorpusStore, SaveResult
 from extractors import (
@@ -24,7 +26,11 @@ from extractors import (
     extract_many,
 )
 from fetching.pages import FetchedBatch, FetchTarget, PageFetcher
-from newscorpus.settings import Settings
+
+
+class RunCancelled(Exception):
+    """The run was interrupted (Ctrl-C, SIGTERM) and recorded as `cancelled` in the corpus.
+    An ordinary exception, so Prefect ends the flow run Failed instead of leaving it Running."""
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -91,12 +97,15 @@ def run_pipeline(
     The flow opens the store once and passes it here (and its engine to the fetcher)."""
     logger = get_run_logger()
     run_id = store.start_run(flow_name, parameters, str(flow_run.id) if flow_run.id else None)
+    logger.info("corpus %s, run %s", store.engine.url.render_as_string(hide_password=True), run_id)
     summary = summary or RunSummary()
-    config = ExtractionConfig.from_settings(settings)
-    batch_size = int(settings.get("pipeline", "batch_size", 64))
-    # Every count is reported, even as 0 in a run that had nothing to do.
-    summary.extra.update({"extracted": 0, **(FetchedBatch().counts() if fetcher else {})})
+    unstored = 0
     try:
+        config = ExtractionConfig.from_settings(settings)
+        batch_size = settings.pipeline.batch_size
+        # Every count is reported, even as 0 in a run that had nothing to do.
+        fetch_counts = {**FetchedBatch().counts(), "fetch_failed": 0} if fetcher else {}
+        summary.extra.update({"extracted": 0, **fetch_counts})
         for number, batch in enumerate(batched(documents, batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None
             results = extract_batch(fetched.items if fetched else batch, config)
@@ -104,14 +113,24 @@ def run_pipeline(
             if fetched:
                 fetcher.remember(fetched, [s.source for s in saved], failures)
                 summary.extra.update(fetched.counts())
+                summary.extra["fetch_failed"] += sum(
+                    isinstance(item, InputFailure) and item.stage == "fetch"
+                    for item in fetched.items
+                )
             summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
             summary.add_saved(saved)
             summary.add_failures(failures)
+            unstored += sum(failure.stage == "store" for failure in failures)
             logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
+    except (KeyboardInterrupt, TerminationSignal) as exc:
+        store.finish_run(run_id, "cancelled", summary.counts())
+        raise RunCancelled(f"run {run_id} cancelled by an interrupt (Ctrl-C or SIGTERM)") from exc
     except BaseException:
         store.finish_run(run_id, "failed", summary.counts())
         raise
     counts = summary.counts()
-    store.finish_run(run_id, "completed", counts)
+    # A run that could not store an article it extracted did not do its job: it says so.
+    status = "incomplete" if unstored else "completed"
+    store.finish_run(run_id, status, counts)
     publish_report(flow_name, run_id, summary)
-    return {"run_id": run_id, **counts}
+    return {"run_id": run_id, "status": status, **counts}

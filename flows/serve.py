@@ -4,14 +4,24 @@ plus an on-demand `ingest_urls` deployment, served by this process with `prefect
 
 from __future__ import annotations
 
-from prefect import serve
+from prefect import get_client, serve
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterName,
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+)
+from prefect.client.schemas.objects import StateType
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
+from prefect.states import Cancelled
 
-from fetching.groups import feed_groups
+from config import Settings
+from corpus.store import open_existing_store
 from flows.ingest_feeds import ingest_feeds
 from flows.ingest_urls import ingest_urls
-from newscorpus.settings import Settings
 
 ON_DEMAND = "on-demand"
 
@@ -21,7 +31,7 @@ def feed_deployments(
 ) -> list[RunnerDeployment]:
     """A deployment `ingest_feeds/<group>` on the group's cron for each group with feeds."""
     deployments = []
-    for group in feed_groups(settings):
+    for group in settings.feeds.groups:
         if not group.feeds:
             continue
         deployments.append(
@@ -53,6 +63,30 @@ def on_demand_deployment(
     )
 
 
-def serve_deployments(deployments: list[RunnerDeployment]) -> None:
-    """Register the deployments and run their flow runs until interrupted."""
-    serve(*deployments)
+def serve_deployments(deployments: list[RunnerDeployment], database_url: str) -> None:
+    """Register the deployments and run their flow runs until interrupted (Ctrl-C, SIGTERM);
+    runs the interruption cut short end Cancelled in Prefect and `cancelled` in the corpus."""
+    try:
+        serve(*deployments)
+    finally:
+        cancelled = cancel_unfinished_runs(deployments)
+        if cancelled:
+            with open_existing_store(database_url) as store:
+                store.cancel_running(cancelled)
+
+
+def cancel_unfinished_runs(deployments: list[RunnerDeployment]) -> list[str]:
+    """Set the deployments' pending, running or crashed flow runs Cancelled; their ids."""
+    names = [d.name for d in deployments]
+    flows = list({d.flow_name for d in deployments})
+    unfinished = [StateType.PENDING, StateType.RUNNING, StateType.CRASHED, StateType.CANCELLING]
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=flows)),
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names)),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type={"any_": unfinished})),
+        )
+        for run in runs:
+            message = "newscorpus serve was stopped during this run"
+            client.set_flow_run_state(run.id, Cancelled(message=message), force=True)
+    return [str(run.id) for run in runs]

@@ -8,86 +8,209 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
-from newscorpus.settings import DEFAULT_CONFIG_PATH, SettingsError, load_settings
+from config import Settings, SettingsError, load_settings
+from config.loading import DEFAULT_CONFIG_PATH
 
 EXIT_RUN_FAILED = 2
+EXIT_RUN_INCOMPLETE = 1
+EXIT_INTERRUPTED = 130
 
 
 class CommandError(Exception):
     """The command could not proceed; the message is printed and the exit status is 2."""
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    return args.db or load_settings(args.config).database_url
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings of `--config`, checked: every command loads them before any work starts."""
+    return load_settings(args.config)
+
+
+def _database_url(args: argparse.Namespace, writing: bool = True) -> str:
+    """The corpus URL (--db, else the config's), checked and normalised before work starts;
+    the settings are checked first whichever it is."""
+    from newscorpus.database import DatabaseUrlError, normalise_database_url
+
+    settings = _settings(args)
+    url = args.db or settings.database.url
+    try:
+        return normalise_database_url(url, writing)
+    except DatabaseUrlError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _existing_store(args: argparse.Namespace) -> Any:
+    """The corpus for a read-only command; nothing is created when there is none."""
+    from corpus.store import StoreError, open_existing_store
+
+    try:
+        return open_existing_store(_database_url(args, writing=False))
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _flow_parameter_url(url: str | None) -> str | None:
+    """`url` as a flow parameter, or None when it holds a password: Prefect stores parameters
+    in plain text and shows them in its UI, so such a URL reaches the flows (in this process
+    and in the ones `serve` starts) through NEWSCORPUS_DATABASE_URL instead."""
+    if url is None:
+        return None
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).password is None:
+        return url
+    os.environ["NEWSCORPUS_DATABASE_URL"] = url
+    return None
 
 
 def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
-    counts = flow_call()
+    """Run a flow against the Prefect API (a local one unless PREFECT_API_URL is set)."""
+    from newscorpus.prefect_env import prefect_api
+
+    with prefect_api():
+        from flows.pipeline import RunCancelled
+
+        try:
+            counts = flow_call()
+        except (RunCancelled, KeyboardInterrupt) as exc:
+            print(f"newscorpus: {exc or 'interrupted'}", file=sys.stderr)
+            return EXIT_INTERRUPTED
     from corpus.report import render_table
 
-    print(f"run {counts.pop('run_id')}")
+    run_id, status = counts.pop("run_id"), counts.pop("status", "completed")
+    print(f"run {run_id}")
     print(render_table(counts))
+    if status != "completed":
+        print(
+            f"newscorpus: run {run_id} is {status}: some articles were not stored "
+            "(see `newscorpus runs`)",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_INCOMPLETE
     return 0
 
 
+def _check_import_paths(paths: Sequence[str]) -> None:
+    """Every path to import exists, and every folder has something to import."""
+    for given in paths:
+        if not os.path.lexists(given):
+            raise CommandError(f"no such file or folder: {given}")
+    _check_folders_have_inputs(paths)
+
+
+def _check_folders_have_inputs(paths: Sequence[str]) -> None:
+    """A folder holds at least one supported file; else say what was skipped."""
+    from extractors.inputs import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, input_kind
+
+    for given in paths:
+        path = Path(given)
+        if not path.is_dir():
+            continue
+        skipped = []
+        for root, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            if any(input_kind(Path(root) / name) for name in files):
+                break
+            skipped += files
+        else:
+            supported = " ".join((*HTML_SUFFIXES, *TEXT_SUFFIXES, *JSONL_SUFFIXES))
+            shown = ", ".join(sorted(skipped)[:5]) + (", ..." if len(skipped) > 5 else "")
+            what = f"skipped {len(skipped)} file(s): {shown}" if skipped else "it is empty"
+            raise CommandError(f"no supported files in {given} ({what}; supported: {supported})")
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    from newscorpus.prefect_env import configure_prefect_environment
+    _check_import_paths(args.paths)
+    url, config = _flow_parameter_url(_database_url(args)), args.config
+    paths = list(args.paths)
 
-    configure_prefect_environment()
-    from flows.import_files import import_files
+    def run() -> dict[str, Any]:
+        from flows.import_files import import_files
 
-    url, config = _database_url(args), args.config
-    return _run_flow(lambda: import_files(list(args.paths), database_url=url, config_path=config))
+        return import_files(paths, database_url=url, config_path=config)
+
+    return _run_flow(run)
 
 
 def _url_list(path: str) -> list[str]:
+    """The list's URLs, each once; a line that is not UTF-8 is kept as an unfetchable entry
+    (it becomes a recorded failure) instead of stopping the run."""
     from fetching.urls import read_url_list
 
-    if path == "-":
-        return read_url_list(sys.stdin)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return read_url_list(handle)
+        if path == "-":
+            stdin = sys.stdin
+            data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
     except OSError as exc:
         raise CommandError(f"cannot read URL list {path}: {exc.strerror}") from exc
+    lines = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(f"not-utf-8:line-{number}:{raw.decode('utf-8', 'backslashreplace')}")
+    return read_url_list(lines)
 
 
 def cmd_ingest_urls(args: argparse.Namespace) -> int:
-    from newscorpus.prefect_env import configure_prefect_environment
-
+    url, config = _flow_parameter_url(_database_url(args)), args.config
     urls = _url_list(args.file)
-    configure_prefect_environment()
-    from flows.ingest_urls import ingest_urls
 
-    url, config = _database_url(args), args.config
-    return _run_flow(lambda: ingest_urls(urls, database_url=url, config_path=config))
+    def run() -> dict[str, Any]:
+        from flows.ingest_urls import ingest_urls
+
+        return ingest_urls(urls, database_url=url, config_path=config)
+
+    return _run_flow(run)
 
 
 def cmd_ingest_feeds(args: argparse.Namespace) -> int:
-    from fetching.groups import configured_feeds
-    from newscorpus.prefect_env import configure_prefect_environment
-
-    feeds = args.feeds or configured_feeds(load_settings(args.config))
+    feeds = args.feeds or _settings(args).feeds.all_feeds()
     if not feeds:
         raise CommandError("no feeds: pass --feed URL or add [[feeds.groups]] to the config")
-    configure_prefect_environment()
-    from flows.ingest_feeds import ingest_feeds
+    url, config = _flow_parameter_url(_database_url(args)), args.config
 
-    url, config = _database_url(args), args.config
-    return _run_flow(lambda: ingest_feeds(feeds, database_url=url, config_path=config))
+    def run() -> dict[str, Any]:
+        from flows.ingest_feeds import ingest_feeds
+
+        return ingest_feeds(feeds, database_url=url, config_path=config)
+
+    return _run_flow(run)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from newscorpus.prefect_env import configure_prefect_environment
-
-    configure_prefect_environment()
-    from flows.serve import feed_deployments, on_demand_deployment, serve_deployments
+    from newscorpus.prefect_env import configured_api_url, prefect_api
 
     config = os.path.abspath(args.config) if args.config else None
     settings = load_settings(config)
-    scheduled = feed_deployments(settings, args.db, config)
+    corpus_url = _database_url(args)
+    _create_corpus(corpus_url, settings)
+    database_url = _flow_parameter_url(corpus_url) if args.db else None
+    with prefect_api(full=True) as ui_url:
+        ui_url = ui_url or (configured_api_url() or "").removesuffix("/").removesuffix("/api")
+        print(f"newscorpus: Prefect UI at {ui_url}", flush=True)
+        _serve(settings, database_url, corpus_url, config)
+    return 0
+
+
+def _create_corpus(url: str, settings: Settings) -> None:
+    """Create (or migrate) the corpus once, before scheduled runs that may start together."""
+    from corpus.store import open_store
+
+    open_store(url, settings=settings).close()
+
+
+def _serve(
+    settings: Settings, database_url: str | None, corpus_url: str, config: str | None
+) -> None:
+    from flows.serve import feed_deployments, on_demand_deployment, serve_deployments
+
+    scheduled = feed_deployments(settings, database_url, config)
     if not scheduled:
         print(
             f"newscorpus: no feed group with feeds in {settings.source}: serving only the "
@@ -95,14 +218,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "feeds to schedule feeds (see docs/fetching.md)",
             file=sys.stderr,
         )
-    serve_deployments([*scheduled, on_demand_deployment(args.db, config)])
-    return 0
+    serve_deployments([*scheduled, on_demand_deployment(database_url, config)], corpus_url)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from extractors import ExtractionConfig, InputFailure, extract_many, iter_documents
 
-    config = ExtractionConfig.from_settings(load_settings(args.config))
+    config = ExtractionConfig.from_settings(_settings(args))
+    _check_folders_have_inputs(args.paths)
     for given in args.paths:
         for result in extract_many(iter_documents([given], config.max_input_bytes), config):
             if isinstance(result, InputFailure):
@@ -126,10 +249,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from corpus.export import export_jsonl
-    from corpus.store import open_store
 
-    store = open_store(_database_url(args))
-    target = open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout)  # noqa: SIM115
+    folder = Path(args.out or ".").absolute().parent
+    if not folder.is_dir():
+        raise CommandError(f"cannot write {args.out}: the folder {folder} does not exist")
+    store = _existing_store(args)
+    try:
+        target = open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout)  # noqa: SIM115
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.out}: {exc.strerror}") from None
     with target as out:
         count = export_jsonl(store, out, canonical_only=args.canonical_only)
     if args.out:
@@ -139,8 +267,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 # Counts only runs that fetch have, shown on a line of their own under the run's row.
 FETCH_COUNTS = (
-    "fetched", "not_modified", "feeds_fetched", "feeds_not_modified", "feeds_failed",
-    "new_entries",
+    "fetched", "not_modified", "fetch_failed", "feeds_fetched", "feeds_not_modified",
+    "feeds_failed", "new_entries",
 )  # fmt: skip
 
 
@@ -150,21 +278,53 @@ def fetch_counts_line(counts: dict[str, Any]) -> str | None:
     return ", ".join(shown) if shown else None
 
 
-def cmd_runs(args: argparse.Namespace) -> int:
-    from corpus.store import open_store
+def prefect_flow_runs(ids: Sequence[str | None]) -> dict[str, dict[str, str]]:
+    """Name and UI link of each flow run, from the Prefect server PREFECT_API_URL names
+    (empty without one, or when it does not answer: `runs` works offline)."""
+    import httpx
 
-    store = open_store(_database_url(args))
+    api_url, wanted = os.environ.get("PREFECT_API_URL", "").rstrip("/"), [i for i in ids if i]
+    if not api_url or not wanted:
+        return {}
+    body = {"flow_runs": {"id": {"any_": wanted}}, "limit": len(wanted)}
+    try:
+        response = httpx.post(f"{api_url}/flow_runs/filter", json=body, timeout=5)
+        response.raise_for_status()
+        found = response.json()
+    except (httpx.HTTPError, ValueError):
+        return {}
+    ui = api_url.removesuffix("/api")
+    return {
+        run["id"]: {
+            "prefect_flow_run_name": run["name"],
+            "prefect_url": f"{ui}/runs/flow-run/{run['id']}",
+        }
+        for run in found
+    }
+
+
+def prefect_line(flow_run_id: str, flow_runs: dict[str, dict[str, str]]) -> str:
+    """`prefect flow run NAME ID URL`, with what is known of the flow run."""
+    known = flow_runs.get(flow_run_id, {})
+    parts = [known.get("prefect_flow_run_name"), flow_run_id, known.get("prefect_url")]
+    return "prefect flow run " + " ".join(p for p in parts if p)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    store = _existing_store(args)
     runs = store.recent_runs(args.limit)
+    flow_runs = prefect_flow_runs([run["prefect_flow_run_id"] for run in runs])
     if args.json:
         for run in runs:
             run["failures"] = store.run_failures(run["id"])
+            run.update(flow_runs.get(run["prefect_flow_run_id"], {}))
             print(json.dumps(run, ensure_ascii=False))
         return 0
     if not runs:
         print("no runs yet")
         return 0
     header = (
-        f"{'started (UTC)':19}  {'flow':14}  {'status':9}  imported  new  vers  same  dups  fail"
+        f"{'started (UTC)':19}  {'flow':14}  {'status':10}  imported  new  vers  same  dups  fail"
     )
     print(header)
     print("-" * len(header))
@@ -172,12 +332,14 @@ def cmd_runs(args: argparse.Namespace) -> int:
         c = run["counts"]
         dups = c.get("duplicates", 0) + c.get("near_duplicates", 0)
         print(
-            f"{run['started_at'][:19]:19}  {run['flow'][:14]:14}  {run['status']:9}  "
+            f"{run['started_at'][:19]:19}  {run['flow'][:14]:14}  {run['status']:10}  "
             f"{c.get('imported', 0):>8}  {c.get('new', 0):>3}  {c.get('new_versions', 0):>4}  "
             f"{c.get('unchanged', 0):>4}  {dups:>4}  {c.get('failures', 0):>4}"
         )
         if fetched := fetch_counts_line(c):
             print(f"    {fetched}")
+        if run["prefect_flow_run_id"]:
+            print(f"    {prefect_line(run['prefect_flow_run_id'], flow_runs)}")
         for failure in store.run_failures(run["id"])[: args.failures]:
             print(f"    ! {failure['source']} [{failure['stage']}] {failure['reason']}")
     return 0
@@ -185,10 +347,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
     from corpus.clusters import iter_clusters
-    from corpus.store import open_store
 
     count = 0
-    for cluster in iter_clusters(open_store(_database_url(args)), min_size=args.min_size):
+    for cluster in iter_clusters(_existing_store(args), min_size=args.min_size):
         count += 1
         if args.json:
             print(json.dumps(cluster, ensure_ascii=False))
@@ -203,23 +364,37 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="newscorpus",
-        description="Ingest news articles, strip boilerplate, deduplicate, keep every version.",
-    )
+def _add_global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """--db and --config, before the command (with defaults) or after it (overriding them)."""
+    unset = argparse.SUPPRESS
     parser.add_argument(
         "--db",
-        default=os.environ.get("NEWSCORPUS_DATABASE_URL"),
+        default=None if defaults else unset,
         help="SQLAlchemy database URL (env NEWSCORPUS_DATABASE_URL; "
         "default from the config: sqlite:///./data/newscorpus.db)",
     )
     parser.add_argument(
         "--config",
-        default=os.environ.get("NEWSCORPUS_CONFIG"),
-        help=f"config file (env NEWSCORPUS_CONFIG; default {DEFAULT_CONFIG_PATH})",
+        default=None if defaults else unset,
+        help=f"config file (env NEWSCORPUS_CONFIG; default {DEFAULT_CONFIG_PATH} when it exists)",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newscorpus",
+        description="Ingest news articles, strip boilerplate, deduplicate, keep every version.",
+    )
+    _add_global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_command = commands.add_parser
+
+    def command_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        sub = add_command(name, **kwargs)
+        _add_global_options(sub, defaults=False)
+        return sub
+
+    commands.add_parser = command_parser  # type: ignore[method-assign]
 
     p = commands.add_parser("import", help="import .html/.htm(.gz), .txt and .jsonl files")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
@@ -278,15 +453,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_RUN_FAILED
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("newscorpus: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError
+
+        from newscorpus.prefect_env import ServerStartError
+
+        if isinstance(exc, ServerStartError):
+            print(f"newscorpus: {exc}", file=sys.stderr)
+            return EXIT_RUN_FAILED
 
         from corpus.store import StoreError
 
         if isinstance(exc, SQLAlchemyError | StoreError):
             print(f"newscorpus: database error: {exc}", file=sys.stderr)
             return EXIT_RUN_FAILED
+        if _refused_by_prefect(exc):
+            print(
+                f"newscorpus: the Prefect API refused the request ({exc.response.status_code}): "
+                "set PREFECT_API_AUTH_STRING to the server's auth string (user:password)",
+                file=sys.stderr,
+            )
+            return EXIT_RUN_FAILED
         raise
+
+
+def _refused_by_prefect(exc: Exception) -> bool:
+    """The Prefect server requires an auth string and got none, or a wrong one."""
+    import httpx
+
+    return isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (401, 403)
 
 
 if __name__ == "__main__":

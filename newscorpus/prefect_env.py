@@ -1,14 +1,38 @@
-"""Prefect defaults for this project, applied before Prefect is imported.
+"""Prefect for this project: offline defaults, and the local Prefect server newscorpus runs.
 
 Offline and quiet by default: no telemetry, and state under a project-local PREFECT_HOME
-(`./.prefect`) unless the user set one. With PREFECT_API_URL unset Prefect starts its local
-ephemeral API; set it to report the same runs to a real Prefect server.
+(`./.prefect`) unless the user set one. With PREFECT_API_URL set, runs are reported to that
+server. Without it, newscorpus starts a local Prefect server as its own child process (not
+Prefect's temporary one, which outlives a killed parent and runs no scheduler):
+
+- one-shot commands get a bare API on a free loopback port, for the length of the command;
+- `serve` gets a full server (UI and services, the scheduler among them) on 127.0.0.1:4200,
+  or a free port when 4200 is taken.
+
+The child dies with newscorpus however newscorpus ends: it is stopped on a normal exit, and
+the kernel kills it (PR_SET_PDEATHSIG) when newscorpus is killed, even by SIGKILL.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
+
+UI_PORT = 4200
+START_TIMEOUT_SECONDS = 120.0
+STOP_TIMEOUT_SECONDS = 5.0
+_PR_SET_PDEATHSIG = 1
 
 
 def configure_prefect_environment() -> None:
@@ -18,3 +42,193 @@ def configure_prefect_environment() -> None:
     os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
     # The ephemeral API's 20 s start-up default is too short on a busy two-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+def interrupt_on_signals() -> None:
+    """SIGINT and SIGTERM raise KeyboardInterrupt (even where a shell started newscorpus with
+    SIGINT ignored), so the run is recorded as cancelled and the local server is stopped
+    instead of the process vanishing mid-run."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.default_int_handler)
+
+
+class ServerStartError(RuntimeError):
+    """The local Prefect server did not come up; the message carries its last output."""
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """A running local Prefect server."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel sends SIGKILL when newscorpus dies (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _server_command(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on",
+    ]  # fmt: skip
+
+
+def _server_environment(full: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    if full:
+        env.update(PREFECT_UI_ENABLED="true", PREFECT_SERVER_API_HOST="127.0.0.1")
+    else:  # a bare API: no UI, no services, like Prefect's own temporary server
+        env.update(PREFECT_UI_ENABLED="false", PREFECT__SERVER_EPHEMERAL="1")
+    return env
+
+
+def _wait_until_healthy(server: LocalServer, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise ServerStartError(f"the local Prefect server exited:\n{_tail(log)}")
+        try:
+            if httpx.get(f"{server.api_url}/health", timeout=5).json() is True:
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.3)
+    raise ServerStartError(
+        f"the local Prefect server did not answer within {START_TIMEOUT_SECONDS:.0f} s:\n"
+        f"{_tail(log)}"
+    )
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server's process group: SIGTERM, then SIGKILL after a few seconds."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except ProcessLookupError:
+        pass
+
+
+def _flush_to_api() -> None:
+    """Send Prefect's queued logs and events while the server still answers."""
+    if "prefect" not in sys.modules:
+        return
+    from prefect._internal.concurrency.services import QueueService
+
+    QueueService.drain_all(timeout=STOP_TIMEOUT_SECONDS)
+
+
+@contextmanager
+def local_server(port: int | None = None, full: bool = False) -> Iterator[LocalServer]:
+    """A Prefect server in a child process on 127.0.0.1:`port` (a free port by default), its
+    state under PREFECT_HOME and its output in PREFECT_HOME/server.log; `full` adds the UI and
+    the services (scheduler). PREFECT_API_URL points at it until the block ends."""
+    home = Path(os.environ["PREFECT_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    log = home / "server.log"
+    # Its own session: Ctrl-C in the terminal reaches newscorpus only, which then finishes
+    # reporting its run to this server before stopping it.
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            _server_command(port),
+            env=_server_environment(full),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads run yet
+        )
+    server = LocalServer(url=f"http://127.0.0.1:{port}", process=process)
+    previous = os.environ.get("PREFECT_API_URL")
+    try:
+        _wait_until_healthy(server, log)
+        os.environ["PREFECT_API_URL"] = server.api_url
+        yield server
+    finally:
+        _flush_to_api()
+        _stop(process)
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+
+
+@contextmanager
+def prefect_api(full: bool = False) -> Iterator[str | None]:
+    """The Prefect server a command reports to: PREFECT_API_URL when set, else a local server
+    started for the command (`full` for `serve`: UI on 4200 or a free port, with scheduler).
+    Yields the server's UI address when newscorpus started it, else None."""
+    configure_prefect_environment()
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    interrupt_on_signals()
+    try:
+        if configured_api_url():
+            yield None
+        else:
+            with _started_server(full) as url:
+                yield url
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+
+
+def configured_api_url() -> str | None:
+    """PREFECT_API_URL from the environment, or from Prefect's settings when this process
+    already configured Prefect (e.g. a test harness)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    if "prefect.settings" in sys.modules:
+        from prefect.settings import PREFECT_API_URL
+
+        return PREFECT_API_URL.value()
+    return None
+
+
+@contextmanager
+def _started_server(full: bool) -> Iterator[str]:
+    """A local server for this command; `full` (serve) prefers port 4200 for its UI."""
+    port = None
+    if full:
+        port = UI_PORT if port_is_free(UI_PORT) else free_port()
+        if port != UI_PORT:
+            print(f"newscorpus: port {UI_PORT} is taken; the Prefect UI uses port {port}")
+    with local_server(port, full=full) as server:
+        yield server.url

@@ -21,8 +21,10 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newscorpus-prefect-")
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PREFECT_API_URL", None)
-os.environ.pop("NEWSCORPUS_DATABASE_URL", None)
-os.environ.pop("NEWSCORPUS_CONFIG", None)
+# The user's own settings overrides (NEWSCORPUS_CONFIG, NEWSCORPUS_<SECTION>_<KEY>) stay out.
+for _name in [n for n in os.environ if n.startswith("NEWSCORPUS_")]:
+    if not _name.startswith("NEWSCORPUS_TEST_") and _name != "NEWSCORPUS_REQUIRE_SERVICES":
+        os.environ.pop(_name)
 
 
 @pytest.fixture(scope="session")

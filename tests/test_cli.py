@@ -80,20 +80,49 @@ def test_import_reports_to_the_prefect_api_it_is_given(seeds: Path, tmp_path: Pa
             assert flow_run.state.is_completed()
 
 
-@pytest.mark.usefixtures("prefect_harness")
-@pytest.mark.parametrize("command", [["import", "articles"], ["runs"], ["export"]])
-def test_an_unusable_database_exits_2(command: list[str], seeds: Path, tmp_path: Path) -> None:
-    from prefect.settings import PREFECT_API_URL
-
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["import", "articles"], "cannot create the SQLite database"),
+        (["runs"], "no corpus at"),
+        (["export"], "no corpus at"),
+    ],
+)
+def test_an_unusable_database_exits_2(
+    command: list[str], message: str, seeds: Path, tmp_path: Path
+) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
-    env = {"PREFECT_API_URL": PREFECT_API_URL.value()}
-    result = newscorpus("--db", f"sqlite:///{blocker}/x.db", *command, cwd=tmp_path, env=env)
+    result = newscorpus("--db", f"sqlite:///{blocker}/x.db", *command, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert "cannot create the database folder" in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
 
 
 def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
     result = newscorpus("--config", str(tmp_path / "nope.toml"), "runs", cwd=tmp_path)
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_url_list_not_utf8_and_repeated_urls(tmp_path: Path) -> None:
+    """Bad lines of a URL list become recorded failures, good lines are still fetched, and a
+    URL listed twice (same canonical URL) is fetched once; the embedded default Prefect."""
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes(
+        b"http://127.0.0.1:9/a\n\xff\xfe caf\xe9\nhttp://127.0.0.1:9/a#again\nhttp://127.0.0.1:9/b\n"
+    )
+    db = f"sqlite:///{tmp_path / 'urls.db'}"
+    result = newscorpus("ingest-urls", str(urls), "--db", db, cwd=tmp_path,
+                        env={"PREFECT_HOME": str(tmp_path / ".prefect")})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    runs = newscorpus("runs", "--db", db, "--json", cwd=tmp_path)
+    (run,) = [json.loads(line) for line in runs.stdout.splitlines()]
+    sources = sorted(f["source"] for f in run["failures"])
+    assert sources == [
+        "http://127.0.0.1:9/a",
+        "http://127.0.0.1:9/b",
+        "not-utf-8:line-2:\\xff\\xfe caf\\xe9",
+    ]
+    assert run["counts"]["fetch_failed"] == 3
+    assert run["counts"]["fetched"] == 0

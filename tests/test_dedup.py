@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from config import Settings, SettingsError, settings_from
 from corpus.dedup import ExactDeduplicator, NearDuplicateDeduplicator, build_deduplicator
-from corpus.models import ArticleVersion, Signature
+from corpus.models import ArticleVersion, StoredSignature
 from corpus.store import CorpusStore, open_store
 from extractors import Article, Extracted, ExtractionConfig, extract_many, iter_documents
 from newscorpus.cli import main
-from newscorpus.settings import Settings, SettingsError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,7 +73,7 @@ def cluster_count(store: CorpusStore) -> int:
 
 
 def dedup_settings(**values) -> Settings:
-    return Settings({"dedup": values})
+    return settings_from({"dedup": values})
 
 
 def test_seeds_stay_five_clusters_and_copies_join(db_url, seeds):
@@ -102,7 +102,7 @@ def test_seeds_stay_five_clusters_and_copies_join(db_url, seeds):
     assert cluster_count(store) == 6
     with store.sessions() as session:
         versions = session.scalars(select(func.count()).select_from(ArticleVersion)).one()
-        signatures = session.scalars(select(func.count()).select_from(Signature)).one()
+        signatures = session.scalars(select(func.count()).select_from(StoredSignature)).one()
     assert versions == signatures == 8  # nothing dropped, every version signed
 
 
@@ -166,12 +166,12 @@ def test_versions_stored_before_near_dedup_are_signed_on_start(db_url, seeds):
     exact_only = open_store(db_url, deduplicator=ExactDeduplicator())
     originals = save(exact_only, seed_items(seeds))
     with exact_only.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Signature)) == 0
+        assert session.scalar(select(func.count()).select_from(StoredSignature)) == 0
     store = open_store(db_url)
     copy = save(store, [item("copy.txt", syndicated(seed_items(seeds)[0].article.text))])[0]
     assert copy.duplicate_of == originals[0].article_id
     with store.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Signature)) == 6
+        assert session.scalar(select(func.count()).select_from(StoredSignature)) == 6
 
 
 def test_signatures_of_other_settings_are_never_mixed(db_url, seeds):
@@ -181,8 +181,8 @@ def test_signatures_of_other_settings_are_never_mixed(db_url, seeds):
     assert copy.duplicate_of == originals[1].article_id
     with other.sessions() as session:
         kinds = session.execute(
-            select(Signature.num_perm, Signature.seed, func.count()).group_by(
-                Signature.num_perm, Signature.seed
+            select(StoredSignature.num_perm, StoredSignature.seed, func.count()).group_by(
+                StoredSignature.num_perm, StoredSignature.seed
             )
         ).all()
     assert sorted(kinds) == [(64, 7, 6), (128, 1, 5)]
@@ -202,7 +202,7 @@ def test_near_duplicates_can_be_switched_off(db_url, seeds):
 )
 def test_bad_dedup_settings_are_refused(values, db_url):
     with pytest.raises(SettingsError, match=r"\[dedup\]"):
-        build_deduplicator(dedup_settings(**values), db_url)
+        build_deduplicator(dedup_settings(**values).dedup, db_url)
 
 
 def test_duplicates_command_lists_clusters(db_url, seeds, capsys):
@@ -355,3 +355,262 @@ def test_concurrent_batches_on_postgresql_see_each_other(postgres_url, seeds):
                 time.sleep(0.05)
     copier.join(timeout=60)
     assert results["copy"].duplicate_of == stored.article_id
+
+
+# Site furniture, canonical members, re-clustering ------------------------------------------
+
+_FURNITURE_WORDS = [
+    "most",
+    "read",
+    "opinion",
+    "podcast",
+    "weather",
+    "traffic",
+    "markets",
+    "video",
+    "gallery",
+    "newsletter",
+    "subscribe",
+    "offers",
+    "careers",
+    "contact",
+    "advertise",
+    "privacy",
+    "cookies",
+    "terms",
+    "accessibility",
+    "archive",
+    "events",
+    "puzzles",
+    "crossword",
+    "horoscope",
+    "obituaries",
+    "letters",
+    "editor",
+    "corrections",
+    "sport",
+    "cricket",
+    "rugby",
+    "football",
+    "tennis",
+    "golf",
+    "racing",
+    "local",
+    "council",
+    "schools",
+    "health",
+    "property",
+    "motoring",
+    "travel",
+    "food",
+]
+
+
+def site_furniture(words: int = 2500, seed: int = 7) -> str:
+    """A long block one site shows on every page (recirculation lists, promos, footer)."""
+    import random
+
+    pick = random.Random(seed).choice
+    lines = [" ".join(pick(_FURNITURE_WORDS) for _ in range(15)) for _ in range(words // 15)]
+    return "\n".join(lines)
+
+
+def page(site: str | None, slug: str, text: str, published: str | None = None) -> Extracted:
+    """A page of `site` (no site: a file without URL) with `text`."""
+    url = f"https://www.{site}/news/{slug}" if site else None
+    article = Article(title=slug, text=text, extractor="test", published=published)
+    return Extracted(f"{site or 'files'}/{slug}.html", url, article)
+
+
+def furnished_pages(seeds: Path, site: str | None) -> list[Extracted]:
+    """Four different stories of one site, each shown with the same long furniture."""
+    furniture = site_furniture()
+    stories = [i.article.text for i in seed_items(seeds)][:4]
+    return [page(site, f"story-{n}", f"{story}\n{furniture}") for n, story in enumerate(stories)]
+
+
+def test_long_site_furniture_joins_stories_only_without_a_site(db_url, seeds):
+    """The control: the same pages without a site (no URL) are joined by their furniture."""
+    store = open_store(db_url)
+    results = [save(store, [p])[0] for p in furnished_pages(seeds, None)]
+    assert [r.duplicate_of is not None for r in results] == [False, True, True, True]
+
+
+def _stories_of_one_site_stay_apart(url: str, seeds: Path, settings: Settings | None = None):
+    store = open_store(url, settings=settings)
+    for one in furnished_pages(seeds, "daily.example"):
+        save(store, [one])
+    copy_source = seed_items(seeds)[4].article.text
+    original = save(store, [page("wire.example", "original", copy_source)])[0]
+    copy = save(store, [page("daily.example", "copy", f"{copy_source}\n{site_furniture()}")])[0]
+    with store.sessions() as session:
+        rows = session.execute(
+            select(ArticleVersion.url, ArticleVersion.duplicate_of).order_by(ArticleVersion.id)
+        ).all()
+    story_rows = [row for row in rows if "/story-" in row.url]
+    assert [row.duplicate_of for row in story_rows] == [None] * 4
+    assert copy.duplicate_of == original.article_id  # a real copy on that site still joins
+    assert 0.8 <= copy.similarity < 1.0
+    store.close()
+
+
+def test_stories_of_one_site_sharing_long_furniture_stay_apart(db_url, seeds):
+    _stories_of_one_site_stay_apart(db_url, seeds)
+
+
+@pytest.mark.services
+def test_stories_of_one_site_stay_apart_on_postgresql(postgres_url, seeds):
+    _stories_of_one_site_stay_apart(postgres_url, seeds)
+
+
+@pytest.mark.services
+def test_stories_of_one_site_stay_apart_with_the_redis_index(db_url, seeds, redis_url):
+    settings = dedup_settings(index="redis", redis_url=redis_url, redis_prefix="furniture")
+    _stories_of_one_site_stay_apart(db_url, seeds, settings)
+
+
+def test_furniture_counts_follow_the_latest_version(db_url, seeds):
+    from corpus.models import SitePages
+
+    store = open_store(db_url)
+    first = furnished_pages(seeds, "daily.example")[0]
+    save(store, [first])
+    updated = page("daily.example", "story-0", first.article.text + "\nUpdate: more details.")
+    save(store, [updated])
+    with store.sessions() as session:
+        assert session.scalar(select(SitePages.articles)) == 1  # one article, two versions
+
+
+def _syndication(url: str) -> None:
+    store = open_store(url)
+    text = UNRELATED + " " + UNRELATED.replace("council", "assembly")
+    copy = save(
+        store,
+        [page("portal.example", "copy", text + " (Reporting by the wire.)", "2024-04-01T12:00Z")],
+    )[0]
+    original = save(store, [page("wire.example", "orig", text, "2024-04-01T08:00:00+00:00")])[0]
+    assert original.duplicate_of is None  # ingested later, published earlier: canonical
+    with store.sessions() as session:
+        rows = dict(
+            session.execute(select(ArticleVersion.article_id, ArticleVersion.duplicate_of)).all()
+        )
+        clusters = set(session.scalars(select(ArticleVersion.cluster_id)))
+    assert rows == {copy.article_id: original.article_id, original.article_id: None}
+    assert clusters == {original.article_id}
+    undated = save(store, [page("late.example", "undated", text + " Photo: wire.")])[0]
+    assert undated.duplicate_of == original.article_id  # no date never beats a date
+    store.close()
+
+
+def test_a_copy_published_earlier_becomes_canonical_when_ingested_later(db_url):
+    _syndication(db_url)
+
+
+@pytest.mark.services
+def test_a_copy_published_earlier_becomes_canonical_on_postgresql(postgres_url):
+    _syndication(postgres_url)
+
+
+def test_same_day_copies_without_times_go_to_the_longest(db_url):
+    store = open_store(db_url)
+    text = UNRELATED + " " + UNRELATED.replace("council", "assembly")
+    short = save(store, [page("a.example", "short", text, "2024-04-01")])[0]
+    longer = save(store, [page("b.example", "long", text + " More: the vote.", "2024-04-01")])[0]
+    assert longer.duplicate_of is None
+    assert short.article_id != longer.article_id
+    with store.sessions() as session:
+        assert (
+            session.scalar(
+                select(ArticleVersion.duplicate_of).where(
+                    ArticleVersion.article_id == short.article_id
+                )
+            )
+            == longer.article_id
+        )
+
+
+def _downgrade_to_previous_schema(url: str) -> None:
+    """The store as the previous release left it: no furniture counts, no dedup state (the
+    revision before them; 0004_courlan_urls itself cannot be undone)."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from corpus.migrate import alembic_config
+
+    config = alembic_config()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004_courlan_urls")
+    engine.dispose()
+
+
+def _existing_corpus_is_reclustered(url: str, seeds: Path) -> None:
+    store = open_store(url)
+    pages = furnished_pages(seeds, "daily.example")
+    for one in pages:
+        save(store, [one])
+    text = UNRELATED + " " + UNRELATED.replace("council", "assembly")
+    save(store, [page("portal.example", "copy", text, "2024-04-01T12:00Z")])
+    save(store, [page("wire.example", "orig", text, "2024-04-01T08:00Z")])
+    with store.sessions.begin() as session:  # what the old rules stored
+        versions = session.scalars(select(ArticleVersion).order_by(ArticleVersion.id)).all()
+        for version in versions:
+            version.cluster_id = versions[0].article_id if "story" in version.url else None
+            version.duplicate_of = None if version is versions[0] else versions[0].article_id
+        copy, original = versions[-2], versions[-1]
+        copy.cluster_id, copy.duplicate_of, copy.similarity = copy.article_id, None, None
+        original.cluster_id = original.duplicate_of = copy.article_id
+        original.similarity = 0.95
+    store.close()
+    _downgrade_to_previous_schema(url)
+
+    reopened = open_store(url)  # no manual step
+    with reopened.sessions() as session:
+        rows = session.execute(
+            select(
+                ArticleVersion.url, ArticleVersion.duplicate_of, ArticleVersion.cluster_id
+            ).order_by(ArticleVersion.id)
+        ).all()
+        total = session.scalar(select(func.count()).select_from(ArticleVersion))
+    assert total == 6  # nothing removed
+    assert [row.duplicate_of for row in rows[:4]] == [None] * 4
+    assert [row.cluster_id for row in rows[:4]] == [v.article_id for v in versions[:4]]
+    assert rows[5].duplicate_of is None and rows[4].duplicate_of == original.article_id
+    reopened.close()
+
+
+def test_an_existing_corpus_is_reclustered_when_opened(db_url, seeds):
+    _existing_corpus_is_reclustered(db_url, seeds)
+
+
+@pytest.mark.services
+def test_an_existing_corpus_is_reclustered_on_postgresql(postgres_url, seeds):
+    _existing_corpus_is_reclustered(postgres_url, seeds)
+
+
+def test_a_sites_first_pages_are_separated_once_its_furniture_is_known(db_url, seeds):
+    """Two short stories inside much furniture: with no third page of the site the furniture
+    cannot be told from a shared story, and they join; the third page makes it known, and the
+    second page leaves the first one's cluster."""
+    store = open_store(db_url)
+    furniture = site_furniture()
+    stories = [" ".join(i.article.text.split()[:150]) for i in seed_items(seeds)][:3]
+    first, second = (
+        save(store, [page("daily.example", f"s{n}", f"{stories[n]}\n{furniture}")])[0]
+        for n in range(2)
+    )
+    assert second.duplicate_of == first.article_id
+    third = save(store, [page("daily.example", "s2", f"{stories[2]}\n{furniture}")])[0]
+    assert third.duplicate_of is None
+    with store.sessions() as session:
+        rows = session.execute(
+            select(ArticleVersion.cluster_id, ArticleVersion.duplicate_of).order_by(
+                ArticleVersion.id
+            )
+        ).all()
+    assert rows == [
+        (first.article_id, None),
+        (second.article_id, None),
+        (third.article_id, None),
+    ]

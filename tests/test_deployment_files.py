@@ -7,6 +7,7 @@ Docker is not available on the test machine, so the compose file is checked by p
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import re
 from pathlib import Path
@@ -18,12 +19,45 @@ import yaml
 from sqlalchemy.engine import URL, make_url
 
 REPO = Path(__file__).resolve().parent.parent
-COMPOSE_DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}")
+COMPOSE_VARIABLE = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
+SECRETS = ("POSTGRES_PASSWORD", "NEWSCORPUS_PREFECT_AUTH_STRING")
 
 
-def interpolate(value: str) -> str:
-    """Resolve compose's `${NAME:-default}` the way `docker compose` does with NAME unset."""
-    return COMPOSE_DEFAULT.sub(lambda match: match.group(2), value)
+class MissingVariable(LookupError):
+    """A `${NAME:?message}` with NAME unset or empty: `docker compose` refuses to start."""
+
+
+def stack_env_file() -> dict[str, str]:
+    """The variables of a .env as `make stack-env` writes it."""
+    script = REPO / "docker" / "stack_env.py"
+    spec = importlib.util.spec_from_file_location("stack_env", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return parse_env_file(module.stack_env())
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if line and line[0] != "#")
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+STACK_ENV = stack_env_file()
+
+
+def interpolate(value: str, environ: dict[str, str] | None = None) -> str:
+    """Resolve compose's `${NAME}`, `${NAME:-default}` and `${NAME:?message}` the way
+    `docker compose` does with the variables `environ` (default: a `make stack-env` .env)."""
+    environ = STACK_ENV if environ is None else environ
+
+    def resolve(match: re.Match[str]) -> str:
+        name, operator, argument = match.groups()
+        if environ.get(name):
+            return environ[name]
+        if operator == "?":
+            raise MissingVariable(f"{name}: {argument}")
+        return argument if operator == "-" else ""
+
+    return COMPOSE_VARIABLE.sub(resolve, value)
 
 
 def load_yaml(name: str) -> dict[str, Any]:
@@ -46,7 +80,7 @@ def database_url(service: dict[str, Any], name: str) -> URL:
 
 def published_port(service: dict[str, Any]) -> int:
     (mapping,) = service["ports"]
-    host, container = str(mapping).split(":")
+    _address, host, container = interpolate(str(mapping)).split(":")
     assert host == container, "the UI must be reachable on the same port as the server listens"
     return int(container)
 
@@ -150,6 +184,151 @@ def test_app_config_file_is_mounted_where_the_app_reads_it(services):
     }
     config_path = env(app, "NEWSCORPUS_CONFIG")
     assert (REPO / mounts[config_path]).is_file()
+
+
+# --- security: secrets, authentication, exposure ------------------------------------------
+
+
+def compose_text() -> str:
+    return (REPO / "docker-compose.yml").read_text(encoding="utf-8")
+
+
+def every_value(services: dict[str, Any]) -> list[str]:
+    """Every environment value, port and volume string of every service."""
+    values = []
+    for service in services.values():
+        values += [str(v) for v in service.get("environment", {}).values()]
+        values += [str(v) for v in service.get("ports", []) + service.get("volumes", [])]
+    return values
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_stack_refuses_to_start_without_each_secret(services, secret):
+    """`${NAME:?...}` everywhere a secret is used: compose stops with a message naming the
+    variable and `make stack-env`; no value falls back to a default password."""
+    without = {name: value for name, value in STACK_ENV.items() if name != secret}
+    uses = [value for value in every_value(services) if secret in value]
+    assert uses, f"{secret} is not used by the stack"
+    for value in uses:
+        with pytest.raises(MissingVariable, match=rf"{secret}: .*make stack-env"):
+            interpolate(value, without)
+        with pytest.raises(MissingVariable):
+            interpolate(value, {**without, secret: ""})
+
+
+def test_no_default_secrets_anywhere_in_the_compose_file():
+    text = compose_text()
+    defaulted = {name for name, op in re.findall(r"\$\{(\w+):?([-?])", text) if op == "-"}
+    assert not {n for n in defaulted if re.search("PASSWORD|AUTH|SECRET|TOKEN", n)}
+    assert "newscorpus:newscorpus@" not in text and "newscorpus}" not in text
+    urls = re.findall(r"postgresql\+\w+://\S+", text)
+    assert len(urls) == 2
+    for url in urls:
+        assert url.startswith(f"{url.split(':')[0]}://newscorpus:${{POSTGRES_PASSWORD:?"), url
+
+
+def test_published_ports_listen_on_loopback_by_default(services):
+    for name, service in services.items():
+        for mapping in service.get("ports", []):
+            address, host_port, _ = interpolate(str(mapping)).split(":")
+            assert address == "127.0.0.1", f"{name} publishes {mapping} beyond loopback"
+            team = interpolate(
+                str(mapping), {**STACK_ENV, "NEWSCORPUS_PUBLISH_ADDRESS": "10.0.0.5"}
+            )
+            assert team == f"10.0.0.5:{host_port}:{host_port}"
+
+
+def test_prefect_api_requires_the_auth_string_the_clients_send(services):
+    """The server demands the auth string; every container that calls the API sends it."""
+    server = services["prefect-server"]
+    secret = STACK_ENV["NEWSCORPUS_PREFECT_AUTH_STRING"]
+    assert env(server, "PREFECT_SERVER_API_AUTH_STRING") == secret
+    assert re.fullmatch(r"[\w.-]+:\S{32,}", secret), "user:password with a long random password"
+    clients = [
+        name for name, s in services.items() if "PREFECT_API_URL" in s.get("environment", {})
+    ]
+    assert "app" in clients
+    for name in clients:
+        assert env(services[name], "PREFECT_API_AUTH_STRING") == secret
+
+
+def test_health_check_needs_no_credentials(services):
+    """Prefect leaves GET /api/health open, so the health check carries no secret."""
+    probe = " ".join(services["prefect-server"]["healthcheck"]["test"])
+    assert "/api/health" in probe and "AUTH" not in probe and "Authorization" not in probe
+
+
+def test_env_example_and_stack_env_set_exactly_the_required_secrets():
+    example = parse_env_file((REPO / ".env.example").read_text(encoding="utf-8"))
+    required = set(re.findall(r"\$\{(\w+):\?", compose_text()))
+    assert required == set(SECRETS) == set(example) == set(STACK_ENV)
+    assert all(value == "" for value in example.values()), ".env.example holds no secret"
+    assert all(len(value) >= 32 for value in STACK_ENV.values())
+    documented = (REPO / ".env.example").read_text(encoding="utf-8")
+    for optional in set(re.findall(r"\$\{(\w+):-", compose_text())):
+        assert f"# {optional}=" in documented, f"{optional} is not documented in .env.example"
+
+
+def test_stack_env_names_no_prefect_setting():
+    """Prefect reads PREFECT_* from a .env in its working directory: the stack's .env must not
+    turn a local `newscorpus`/`prefect` run in this checkout into an authenticated client."""
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    names = set(STACK_ENV) | set(re.findall(r"^#? ?(\w+)=", example, flags=re.MULTILINE))
+    assert names and not {name for name in names if name.startswith("PREFECT_")}
+
+
+def test_secrets_stay_out_of_git_and_the_image():
+    assert ".env" in (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    assert "/.env" in (REPO / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def dockerfile_stages() -> list[list[str]]:
+    """The Dockerfile's instructions, one list per `FROM` stage."""
+    stages: list[list[str]] = []
+    for line in (REPO / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("FROM "):
+            stages.append([])
+        if stages and line.strip() and not line.lstrip().startswith("#"):
+            stages[-1].append(line)
+    return stages
+
+
+def test_image_runs_as_an_unprivileged_user():
+    final = dockerfile_stages()[-1]
+    users = [line.split()[1] for line in final if line.startswith("USER ")]
+    assert users, "the final stage sets no USER: the containers would run as root"
+    assert users[-1].split(":")[0] not in {"root", "0"}
+
+
+def test_final_image_installs_nothing_and_keeps_no_build_tools():
+    """The install happens in an earlier stage; the final one copies the finished environment
+    and installs no packages (no compiler, no pip run, no source tree)."""
+    *builders, final = dockerfile_stages()
+    assert builders, "single-stage Dockerfile: the source tree and the installer stay in it"
+    text = "\n".join(final)
+    assert "COPY --from=" in text
+    assert not re.search(r"pip install|apt-get|apk add|gcc|build-essential|COPY \. ", text)
+
+
+def test_make_stack_env_writes_private_random_secrets_and_never_overwrites(tmp_path):
+    import subprocess
+    import sys
+
+    script = str(REPO / "docker" / "stack_env.py")
+    first, second = tmp_path / "one.env", tmp_path / "two.env"
+    for target in (first, second):
+        subprocess.run([sys.executable, script, str(target)], check=True, timeout=60)
+    assert first.stat().st_mode & 0o777 == 0o600
+    one, two = parse_env_file(first.read_text()), parse_env_file(second.read_text())
+    assert set(one) == set(SECRETS) and all(one[name] != two[name] for name in SECRETS)
+    before = first.read_text()
+    result = subprocess.run(
+        [sys.executable, script, str(first)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and "left unchanged" in result.stdout
+    assert first.read_text() == before
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^stack-env:\n\t.*docker/stack_env\.py \.env$", makefile, re.MULTILINE)
 
 
 # --- prefect.yaml -------------------------------------------------------------------------

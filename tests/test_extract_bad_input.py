@@ -151,7 +151,7 @@ def test_twenty_megabyte_text_is_cut_and_cleaned() -> None:
 
 
 def test_extraction_limits_come_from_the_config(tmp_path: Path) -> None:
-    from newscorpus.settings import load_settings
+    from config import load_settings
 
     user = tmp_path / "user.toml"
     user.write_text(

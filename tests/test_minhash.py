@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
 
-from corpus.lsh import BandIndex, band_params
+from corpus.lsh import BandIndex
+from corpus.lsh_params import band_params
 from corpus.minhash import (
     MinHasher,
+    MinHashSignature,
     Shingler,
-    Signature,
     estimate_containment,
     estimate_jaccard,
     shingle_hash32,
@@ -114,14 +115,14 @@ def test_band_index_finds_what_datasketch_lsh_finds():
     trimmed = hasher.sign(SEED_TEXTS[1][: len(SEED_TEXTS[1]) // 2]).hashvalues
     reference = MinHashLSH(num_perm=128, params=(bands, rows))
     for key, row in enumerate(signatures):
-        reference.insert(key, hasher.lean(Signature(row, 1)))
+        reference.insert(key, hasher.lean(MinHashSignature(row, 1)))
     for merge_every in (1 << 20, bands):  # dict only, and merged into the sorted arrays
         index = BandIndex(bands, rows, merge_every=merge_every)
         index.add(np.arange(3), signatures[:3], watermark=3)
         index.add(np.arange(3, 5), signatures[3:], watermark=5)
         assert len(index) == 5 and index.watermark == 5
         for row in [*signatures, trimmed]:
-            expected = set(reference.query(hasher.lean(Signature(row, 1))))
+            expected = set(reference.query(hasher.lean(MinHashSignature(row, 1))))
             assert index.query(row) == expected
         assert index.query(trimmed) == {1}
 
@@ -139,3 +140,31 @@ def test_band_index_bulk_adds_and_clear():
     assert index.query(seeds[2]) == {1502}
     index.clear()
     assert len(index) == 0 and index.watermark == 0 and index.query(seeds[2]) == set()
+
+
+@pytest.mark.parametrize(
+    ("threshold", "num_perm", "false_negative_weight", "expected"),
+    [(0.2, 128, 0.7, (44, 2)), (0.5, 128, 0.5, (25, 5)), (0.2, 64, 0.7, (32, 2)),
+     (0.8, 256, 0.5, (17, 15))],
+)  # fmt: skip
+def test_band_params_pin_datasketchs_private_optimiser(
+    threshold, num_perm, false_negative_weight, expected
+):
+    """`band_params` wraps the private `datasketch.lsh._optimal_param`: a datasketch upgrade
+    that moves or changes it fails here (and changes every stored Redis index's layout)."""
+    assert band_params(threshold, num_perm, false_negative_weight) == expected
+
+
+def test_minimal_shingles_undo_the_permutations():
+    """Each signature position leads back to the shingle that produced its minimum."""
+    hasher = MinHasher(num_perm=64, seed=3)
+    text = (EXAMPLES / sorted(p.name for p in EXAMPLES.iterdir())[0]).read_text()
+    shingles = hasher.distinct_shingle_hashes(text)
+    signature = hasher.sign(text)
+    recovered = hasher.minimal_shingles(signature.hashvalues)
+    assert np.isin(recovered, shingles).all()
+    for position in (0, 17, 63):  # the minimum really is that shingle's permuted value
+        single = hasher.sign_hashes(recovered[[position]])
+        assert single[position] == signature.hashvalues[position]
+    rows = hasher.minimal_shingles(np.stack([signature.hashvalues, signature.hashvalues]))
+    assert rows.shape == (2, 64) and (rows == recovered).all()

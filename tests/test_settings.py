@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus.dedup import DedupConfig
+from config import SettingsError, load_settings
 from extractors import ExtractionConfig
-from fetching.config import FetchConfig
-from newscorpus.settings import SettingsError, build_section, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -23,7 +21,7 @@ def test_the_users_keys_override_the_defaults_and_the_rest_stay(tmp_path: Path) 
     config = ExtractionConfig.from_settings(settings)
     assert config.max_input_bytes == 1000
     assert config.max_html_chars == ExtractionConfig.max_html_chars
-    assert settings.database_url == "sqlite:///./data/newscorpus.db"
+    assert settings.database.url == "sqlite:///./data/newscorpus.db"
 
 
 @pytest.mark.parametrize(
@@ -31,18 +29,16 @@ def test_the_users_keys_override_the_defaults_and_the_rest_stay(tmp_path: Path) 
     [
         ("[extraction]\nmax_input_byte = 1\n", ExtractionConfig.from_settings, "[extraction]"),
         ("[language]\nsed = 1\n", ExtractionConfig.from_settings, "[language]"),
-        ("[fetch]\nmax_body = 1\n", FetchConfig.from_settings, "[fetch]"),
-        ("[dedup]\njacard_threshold = 0.1\n", lambda s: build_section(DedupConfig, s, "dedup"),
-         "[dedup]"),
+        ("[fetch]\nmax_body = 1\n", lambda s: s.fetch, "[fetch]"),
+        ("[dedup]\njacard_threshold = 0.1\n", lambda s: s.dedup, "[dedup]"),
     ],
 )  # fmt: skip
 def test_a_misspelt_key_is_an_error_naming_it(tmp_path: Path, text: str, build, where: str) -> None:
-    settings = load_settings(write(tmp_path, text))
     misspelt = text.split("\n")[1].split(" =")[0]
     with pytest.raises(
         SettingsError, match=rf"\{where} in .*my.toml: unknown key\(s\) \['{misspelt}'\]"
     ):
-        build(settings)
+        build(load_settings(write(tmp_path, text)))
 
 
 def test_a_missing_or_broken_file_is_a_clear_error(tmp_path: Path) -> None:

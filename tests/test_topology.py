@@ -26,6 +26,8 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from corpus.store import open_store
+from tests.fetching.localsite import start_site
+from tests.fetching.served import growing_feed
 from tests.support import EXAMPLES, REPO, postgres_database, require_service
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -225,17 +227,46 @@ def test_corpus_lands_in_its_own_postgres_database(import_run):
     assert open_store(import_run.corpus_url).count_articles() == 5
 
 
+def test_runs_names_the_flow_run_and_links_to_the_ui(prefect_server, import_run, tmp_path):
+    newscorpus = Path(sys.executable).parent / "newscorpus"
+    result = subprocess.run(
+        [str(newscorpus), "runs", "--db", import_run.corpus_url],
+        env=offline_env(tmp_path / ".prefect", PREFECT_API_URL=prefect_server.api_url),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=IMPORT_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr
+    flow_run = import_run.flow_run
+    link = f"{prefect_server.url}/runs/flow-run/{flow_run['id']}"
+    assert f"    prefect flow run {flow_run['name']} {flow_run['id']} {link}" in result.stdout
+
+
 def documented_parameters(deployment: str) -> dict[str, Any]:
     project = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
     (found,) = [d for d in project["deployments"] if d["name"] == deployment]
     return found["parameters"]
 
 
-def test_work_pool_route_runs_a_prefect_yaml_deployment(prefect_server, tmp_path):
+@pytest.fixture(scope="module")
+def work_pool(prefect_server: PrefectServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The process work pool prefect.yaml names, created as documented."""
+    home = tmp_path_factory.mktemp("work-pool") / ".prefect"
+    prefect_cli(prefect_server, home, "work-pool", "create", "newscorpus", "--type", "process")
+    return "newscorpus"
+
+
+def deployment_named(server: PrefectServer, flow: str, name: str) -> dict[str, Any]:
+    body = {"flows": {"name": {"any_": [flow]}}, "deployments": {"name": {"any_": [name]}}}
+    (found,) = server.post("/deployments/filter", body)
+    return found
+
+
+def test_work_pool_route_runs_a_prefect_yaml_deployment(prefect_server, work_pool, tmp_path):
     """prefect.yaml as documented: process pool, `prefect deploy`, then a worker started
     elsewhere runs the flow in NEWSCORPUS_HOME (the pull step), where its relative paths hold."""
     home = tmp_path / ".prefect"
-    prefect_cli(prefect_server, home, "work-pool", "create", "newscorpus", "--type", "process")
     prefect_cli(prefect_server, home, "deploy", "--name", "import-examples")
     prefect_cli(prefect_server, home, "deployment", "run", "import_files/import-examples")
     with postgres_database() as corpus_url:
@@ -247,13 +278,130 @@ def test_work_pool_route_runs_a_prefect_yaml_deployment(prefect_server, tmp_path
             NEWSCORPUS_HOME=str(REPO),
             NEWSCORPUS_DATABASE_URL=corpus_url,
         )
-        (deployment,) = prefect_server.post("/deployments/filter", {})
+        deployment = deployment_named(prefect_server, "import_files", "import-examples")
         (run,) = prefect_server.post(
             "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [deployment["id"]]}}}
         )
         assert run["state_type"] == "COMPLETED", run["state"]
         assert run["parameters"] == documented_parameters("import-examples")
         assert open_store(corpus_url).count_articles() == 5
+
+
+SCHEDULED_RUNS_TIMEOUT = 300.0
+EVERY_20_SECONDS = "* * * * * */20"  # cron with a seconds field
+
+
+@pytest.fixture
+def growing_feed_site() -> Iterator[str]:
+    """A loopback feed that lists one more article each time it is read."""
+    site, server = start_site()
+    try:
+        yield growing_feed(site)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def completed_runs(server: PrefectServer, deployment_id: str) -> list[dict[str, Any]]:
+    body = {
+        "flow_runs": {
+            "deployment_id": {"any_": [deployment_id]},
+            "state": {"type": {"any_": ["COMPLETED"]}},
+        }
+    }
+    return server.post("/flow_runs/filter", body)
+
+
+def wait_for_scheduled_runs(
+    server: PrefectServer, flow: str, name: str, process: subprocess.Popen[Any], log: Path
+) -> list[dict[str, Any]]:
+    """Two completed scheduled runs of deployment flow/name (bounded; fails with the log)."""
+    deadline = time.monotonic() + SCHEDULED_RUNS_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            deployment = deployment_named(server, flow, name)
+        except ValueError:  # not registered yet
+            time.sleep(1)
+            continue
+        if len(runs := completed_runs(server, deployment["id"])) >= 2:
+            return runs
+        time.sleep(1)
+    pytest.fail(f"no two scheduled {flow}/{name} runs completed:\n{tail(log)}")
+
+
+def start_in_group(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Any:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def test_serve_against_a_postgres_backed_server_runs_its_schedule(
+    prefect_server, growing_feed_site, tmp_path
+):
+    """`newscorpus serve` with PREFECT_API_URL: the server's scheduler (on PostgreSQL) creates
+    the runs, serve executes them, each stores the feed's new article."""
+    config = tmp_path / "groups.toml"
+    config.write_text(
+        f'[fetch]\nmin_host_interval_seconds = 0.0\n[[feeds.groups]]\nname = "pg-fast"\n'
+        f'cron = "{EVERY_20_SECONDS}"\nfeeds = ["{growing_feed_site}"]\n'
+    )
+    env = offline_env(
+        tmp_path / ".prefect",
+        PREFECT_API_URL=prefect_server.api_url,
+        NEWSCORPUS_FETCH_ALLOW_HOSTS="127.0.0.1",
+    )
+    log = tmp_path / "serve.log"
+    newscorpus = str(Path(sys.executable).parent / "newscorpus")
+    with postgres_database() as corpus_url:
+        command = [newscorpus, "serve", "--db", corpus_url, "--config", str(config)]
+        process = start_in_group(command, env, tmp_path, log)
+        try:
+            runs = wait_for_scheduled_runs(prefect_server, "ingest_feeds", "pg-fast", process, log)
+        finally:
+            stop(process)
+        assert f"Prefect UI at {prefect_server.url}" in log.read_text()
+        stored = {r["prefect_flow_run_id"]: r for r in open_store(corpus_url).recent_runs(50)}
+        for run in runs[:2]:
+            assert stored[run["id"]]["status"] == "completed"
+            assert stored[run["id"]]["counts"]["new"] >= 1
+        assert open_store(corpus_url).count_articles() >= 2
+
+
+def test_work_pool_route_runs_a_scheduled_deployment(
+    prefect_server, work_pool, growing_feed_site, tmp_path
+):
+    """prefect.yaml's nightly-feeds deployment on a 20-second interval: the server schedules
+    it, a process worker runs it from NEWSCORPUS_HOME with the feeds of NEWSCORPUS_CONFIG."""
+    home = tmp_path / ".prefect"
+    prefect_cli(prefect_server, home, "deploy", "--name", "nightly-feeds", "--interval", "20")
+    config = tmp_path / "groups.toml"
+    config.write_text(
+        f'[fetch]\nmin_host_interval_seconds = 0.0\n[[feeds.groups]]\nname = "pool"\n'
+        f'cron = "0 2 * * *"\nfeeds = ["{growing_feed_site}"]\n'
+    )
+    log = tmp_path / "worker.log"
+    with postgres_database() as corpus_url:
+        env = offline_env(
+            home,
+            PREFECT_API_URL=prefect_server.api_url,
+            NEWSCORPUS_HOME=str(REPO),
+            NEWSCORPUS_DATABASE_URL=corpus_url,
+            NEWSCORPUS_CONFIG=str(config),
+            NEWSCORPUS_FETCH_ALLOW_HOSTS="127.0.0.1",
+        )
+        prefect = str(Path(sys.executable).parent / "prefect")
+        worker = start_in_group(
+            [prefect, "worker", "start", "--pool", work_pool], env, tmp_path, log
+        )
+        try:
+            runs = wait_for_scheduled_runs(
+                prefect_server, "ingest_feeds", "nightly-feeds", worker, log
+            )
+        finally:
+            stop(worker)
+        assert all(run["auto_scheduled"] for run in runs)
+        assert open_store(corpus_url).count_articles() >= 2
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from localsite import LocalSite, RecordedSleep, start_site
 
-from fetching.config import FetchConfig
+from config import FetchSettings
 
 
 @pytest.fixture
@@ -22,9 +22,9 @@ def site() -> Iterator[LocalSite]:
 
 
 @pytest.fixture
-def fetch_config() -> FetchConfig:
+def fetch_config() -> FetchSettings:
     """Small limits, no waiting between requests, 127.0.0.1 allow-listed."""
-    return FetchConfig(
+    return FetchSettings(
         connect_timeout=2.0,
         read_timeout=0.3,
         max_fetch_seconds=5.0,

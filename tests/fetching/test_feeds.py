@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from config import SettingsError, settings_from
 from fetching.feeds import FeedError, parse_feed
-from fetching.groups import configured_feeds, feed_groups
-from newscorpus.settings import Settings, SettingsError
 
 FEED_URL = "https://news.example/feeds/main.xml"
 
@@ -69,7 +68,7 @@ def test_not_a_feed():
 
 
 def test_feed_groups():
-    settings = Settings(
+    settings = settings_from(
         {
             "feeds": {
                 "groups": [
@@ -89,13 +88,13 @@ def test_feed_groups():
             }
         }
     )
-    groups = feed_groups(settings)
+    groups = settings.feeds.groups
     assert [(g.name, g.cron, g.timezone) for g in groups] == [
         ("world", "*/30 * * * *", "UTC"),
         ("local", "0 6 * * *", "Europe/Paris"),
         ("later", "0 * * * *", "UTC"),
     ]
-    assert configured_feeds(settings) == ["https://a/x", "https://b/y"]
+    assert settings.feeds.all_feeds() == ["https://a/x", "https://b/y"]
 
 
 @pytest.mark.parametrize(
@@ -109,13 +108,13 @@ def test_feed_groups():
 )
 def test_bad_feed_groups_are_reported(group, message):
     with pytest.raises(SettingsError, match=message):
-        feed_groups(Settings({"feeds": {"groups": [group]}}))
+        settings_from({"feeds": {"groups": [group]}})
 
 
 def test_shipped_config_has_no_enabled_groups():
-    from newscorpus.settings import load_settings
+    from config import load_settings
 
-    assert feed_groups(load_settings()) == []
+    assert load_settings().feeds.groups == ()
 
 
 def test_rss_author_in_email_and_name_form():

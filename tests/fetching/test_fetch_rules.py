@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from datetime import UTC, datetime
 
 import pytest
 
-from fetching.config import FetchConfig
+from config import SettingsError, settings_from
 from fetching.http import header_charset, media_type, retry_after_seconds
 from fetching.politeness import HostThrottle
 from fetching.safety import AllowList, FetchRefused, address_problem, check_url
 from fetching.urls import article_url, declared_canonical, read_url_list, request_url
-from newscorpus.settings import Settings, SettingsError
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,15 @@ from newscorpus.settings import Settings, SettingsError
         ("fe80::1", "a link-local address"),
         ("fc00::1", "a private address"),
         ("fd00:ec2::254", "the cloud metadata address"),
-        ("::ffff:10.0.0.1", "a private address"),
+        ("::ffff:10.0.0.1", "a private address embedded in IPv6 (10.0.0.1)"),
+        ("::127.0.0.1", "a loopback address embedded in IPv6 (127.0.0.1)"),
+        ("2002:7f00:1::1", "a loopback address embedded in IPv6 (127.0.0.1)"),
+        ("2002:a9fe:a9fe::1", "the cloud metadata address embedded in IPv6 (169.254.169.254)"),
+        ("64:ff9b::7f00:1", "a loopback address embedded in IPv6 (127.0.0.1)"),
+        ("64:ff9b:1::a00:1", "a private address embedded in IPv6 (10.0.0.1)"),
+        # Teredo: server 65.54.227.120, client 127.0.0.1 (stored inverted: 0x80fffffe).
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "a loopback address embedded in IPv6 (127.0.0.1)"),
+        ("2002:5db8:d70e::1", None),  # 6to4 of the public 93.184.215.14
         ("93.184.215.14", None),
         ("2606:4700::1111", None),
     ],
@@ -62,23 +70,29 @@ def test_allow_list_opens_names_addresses_and_networks():
         check_url("http://localhost:8000/", allow, fixed_resolver("127.0.0.1", "::1"))
 
 
+def test_a_malformed_url_is_refused_with_the_reason():
+    with pytest.raises(FetchRefused, match="refused: malformed URL: Invalid IPv6 URL"):
+        check_url("http://[::1/x", AllowList([]), fixed_resolver("93.184.215.14"))
+    assert request_url("http://[::1/x") == "http://[::1/x"
+
+
 def test_public_addresses_pass():
     check_url("https://news.example/a", AllowList([]), fixed_resolver("93.184.215.14"))
 
 
 def test_allow_hosts_from_the_environment_replace_the_config(monkeypatch):
-    settings = Settings({"fetch": {"allow_hosts": ["intranet.example"], "retries": 1}})
+    tables = {"fetch": {"allow_hosts": ["intranet.example"], "retries": 1}}
     monkeypatch.delenv("NEWSCORPUS_FETCH_ALLOW_HOSTS", raising=False)
-    assert FetchConfig.from_settings(settings).allow_hosts == ("intranet.example",)
+    assert settings_from(tables, environ=os.environ).fetch.allow_hosts == ("intranet.example",)
     monkeypatch.setenv("NEWSCORPUS_FETCH_ALLOW_HOSTS", " 127.0.0.1, Localhost ,")
-    config = FetchConfig.from_settings(settings)
+    config = settings_from(tables, environ=os.environ).fetch
     assert config.allow_hosts == ("127.0.0.1", "localhost")
     assert config.retries == 1
 
 
 def test_unknown_fetch_keys_are_an_error():
     with pytest.raises(SettingsError, match=r"unknown key\(s\) \['max_body'\]"):
-        FetchConfig.from_settings(Settings({"fetch": {"max_body": 1}}))
+        settings_from({"fetch": {"max_body": 1}})
 
 
 def test_throttle_spaces_requests_per_host():

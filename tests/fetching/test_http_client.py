@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import zlib
 
@@ -188,7 +187,7 @@ def test_robots_can_be_ignored_by_config(site, fetch_config):
         "/robots.txt", Reply(body=b"User-agent: *\nDisallow: /\n", content_type="text/plain")
     )
     url = site.route("/page", Reply(body=article_html("R", "roads")))
-    with Fetcher(dataclasses.replace(fetch_config, obey_robots=False)) as client:
+    with Fetcher(fetch_config.model_copy(update=dict(obey_robots=False))) as client:
         assert client.fetch(url).status == 200
     assert site.seen("/robots.txt") == []
 
@@ -212,7 +211,7 @@ def test_unsafe_targets_are_refused(fetcher, url, reason):
 def test_loopback_is_refused_without_the_allow_list(site, fetch_config):
     url = site.route("/a", Reply(body=article_html("A", "rail")))
     with (
-        Fetcher(dataclasses.replace(fetch_config, allow_hosts=())) as client,
+        Fetcher(fetch_config.model_copy(update=dict(allow_hosts=()))) as client,
         pytest.raises(FetchError, match=r"resolves to a loopback address \(127.0.0.1\)"),
     ):
         client.fetch(url)
@@ -297,7 +296,7 @@ def test_an_unreachable_first_address_falls_back_to_the_next_checked_one(site, f
     both are checked, the dead one is skipped within the same attempt."""
     port = site.base.rsplit(":", 1)[1]
     url = site.route("/two", Reply(body=article_html("T", "twins")))
-    config = dataclasses.replace(fetch_config, allow_hosts=("127.0.0.1", "127.0.0.2"))
+    config = fetch_config.model_copy(update=dict(allow_hosts=("127.0.0.1", "127.0.0.2")))
     with Fetcher(config, resolver=lambda _host, _port: ["127.0.0.2", "127.0.0.1"]) as client:
         response = client.fetch(url.replace("127.0.0.1", "news.test"))
     assert (response.status, response.attempts) == (200, 1)
@@ -316,7 +315,7 @@ def test_every_resolved_address_must_pass_the_check_before_any_is_tried(site, fe
 
 def test_when_no_address_answers_every_one_is_named(site, fetch_config):
     port = site.base.rsplit(":", 1)[1]
-    config = dataclasses.replace(fetch_config, retries=0, allow_hosts=("127.0.0.0/8",))
+    config = fetch_config.model_copy(update=dict(retries=0, allow_hosts=("127.0.0.0/8",)))
     with (
         Fetcher(config, resolver=lambda _host, _port: ["127.0.0.2", "127.0.0.3"]) as client,
         pytest.raises(FetchError, match=r"connection failed to 127.0.0.2, 127.0.0.3 \(Connect"),

@@ -35,12 +35,13 @@ def config_path(tmp_path, monkeypatch):
 
 @pytest.fixture
 def corpus_engines(db_url):
-    """Every SQLAlchemy Engine that connects to the test corpus while the test runs."""
+    """Every SQLAlchemy Engine that connects to the test corpus while the test runs, known
+    by its connection pool (an engine's execution-option views share it)."""
     engines = set()
 
     def seen(connection):
         if connection.engine.url.render_as_string(hide_password=False) == db_url:
-            engines.add(connection.engine)
+            engines.add(connection.engine.pool)
 
     event.listen(Engine, "engine_connect", seen)
     yield engines
@@ -107,7 +108,9 @@ def test_one_article_under_several_urls(prefect_harness, site, db_url, config_pa
     site.route("/amp/1", Reply(body=article_html("Budget", "budget", canonical="/story?id=1")))
     urls = [story + "&utm_source=news&utm_medium=mail#comments", story, site.url("/amp/1")]
     counts = ingest_urls(urls, database_url=db_url, config_path=config_path)
-    assert (counts["new"], counts["unchanged"], counts["failures"]) == (1, 2, 0)
+    # The first two are one canonical URL, fetched once; the AMP page is the same article.
+    assert (counts["new"], counts["unchanged"], counts["failures"]) == (1, 1, 0)
+    assert counts["fetched"] == 2
     [record] = open_store(db_url).iter_latest()
     assert record["url"] == story
     assert {r.path for r in site.seen("/story")} == {"/story?id=1"}  # requested without utm_*
@@ -268,6 +271,23 @@ def test_refusals_and_limits_are_recorded_failures(prefect_harness, site, db_url
     assert recorded == {url: ("fetch", reason) for url, reason in expected.items()}
 
 
+def test_malformed_url_and_refused_redirect_are_failures_of_those_urls(
+    prefect_harness, site, db_url, config_path
+):
+    good = site.route("/news/ok", Reply(body=article_html("Bridge reopens", "bridge")))
+    hop = site.route("/go", Reply(302, headers={"Location": "http://10.0.0.1/admin"}))
+    counts = ingest_urls(["http://[::1/x", hop, good], database_url=db_url, config_path=config_path)
+    assert (counts["status"], counts["failures"], counts["new"]) == ("completed", 2, 1)
+    assert failure_reasons(db_url, counts["run_id"]) == {
+        "http://[::1/x": ("fetch", "refused: malformed URL: Invalid IPv6 URL"),
+        hop: (
+            "fetch",
+            f"redirect from {hop} to http://10.0.0.1/admin refused: 10.0.0.1 resolves to a "
+            "private address (10.0.0.1); add it to the fetch allow-list to fetch it",
+        ),
+    }
+
+
 def test_header_charset_reaches_the_extractor(prefect_harness, site, db_url, config_path):
     text = "Le café de la gare rouvre après deux ans de travaux, annonce la mairie. " * 4
     body = f"<html><head><title>Café</title></head><body><article><p>{text}</p></article>"
@@ -310,13 +330,15 @@ def test_cli_runs_shows_fetch_counts_under_fetch_runs(
     capsys.readouterr()
     assert main(["--db", db_url, "runs", "--failures", "0"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    urls_row, urls_counts, feeds_row, feeds_counts, import_row = lines[2:]
+    urls_row, urls_counts, urls_prefect, feeds_row, feeds_counts, _, import_row = lines[2:]
     assert urls_row.split()[1:3] == ["ingest_urls", "completed"]
-    assert urls_counts == "    fetched 0, not modified 1"
+    assert urls_counts == "    fetched 0, not modified 1, fetch failed 0"
+    (urls_run, *_) = open_store(db_url).recent_runs(1)
+    assert urls_prefect == f"    prefect flow run {urls_run['prefect_flow_run_id']}"
     assert feeds_row.split()[1:3] == ["ingest_feeds", "completed"]
     assert feeds_counts == (
-        "    fetched 1, not modified 0, feeds fetched 1, feeds not modified 0, feeds failed 0, "
-        "new entries 2"
+        "    fetched 1, not modified 0, fetch failed 1, feeds fetched 1, feeds not modified 0, "
+        "feeds failed 0, new entries 2"
     )
     assert import_row.split()[1:4] == ["import_files", "completed", "1"]
 

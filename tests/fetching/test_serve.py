@@ -10,9 +10,9 @@ import time
 import pytest
 from localsite import Reply, article_html
 
+from config import load_settings, settings_from
 from corpus.store import open_store
 from flows.serve import feed_deployments, on_demand_deployment
-from newscorpus.settings import Settings, load_settings
 
 GROUPS = """
 [[feeds.groups]]
@@ -49,7 +49,7 @@ def test_deployments_are_built_for_groups_with_feeds(tmp_path):
 
 
 def test_without_feed_groups_there_are_no_scheduled_deployments():
-    assert feed_deployments(Settings({"feeds": {"groups": []}})) == []
+    assert feed_deployments(settings_from({"feeds": {"groups": []}})) == []
 
 
 def test_the_on_demand_deployment_ingests_urls_without_a_schedule(tmp_path):

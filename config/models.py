@@ -1,0 +1,214 @@
+"""Typed settings: one model per section of `newscorpus.toml`, the single source of every default.
+
+Every model is strict (a TOML string is never read as a number or a boolean), refuses keys it
+does not know (a misspelt key must not silently fall back to a default) and checks ranges and
+names. To add a setting, add a field here with its default and a line in `newscorpus.toml`
+(`tests/test_config_models.py` keeps the two equal).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+)
+
+from config.paths import RULES_DIR, rule_languages_shipped
+
+
+def list_to_tuple(value: Any) -> Any:
+    """TOML arrays arrive as lists; the models keep tuples (immutable, hashable)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _strip_entries(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(value.strip() for value in values if value.strip())
+
+
+Strings = Annotated[tuple[str, ...], BeforeValidator(list_to_tuple)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+Share = Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class Section(BaseModel):
+    """A config table: strict types, no unknown keys, immutable once loaded."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class DatabaseSettings(Section):
+    """`[database]`: where the corpus is stored."""
+
+    url: NonEmpty = "sqlite:///./data/newscorpus.db"
+
+    @field_validator("url")
+    @classmethod
+    def _is_a_database_url(cls, url: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(url)
+        except ArgumentError as exc:
+            raise ValueError(f"not an SQLAlchemy database URL ({exc})") from None
+        return url
+
+
+class PipelineSettings(Section):
+    """`[pipeline]`: how inputs are batched into Prefect tasks."""
+
+    batch_size: int = Field(64, ge=1)
+
+
+def _known_rule_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
+    known = rule_languages_shipped()
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ValueError(
+            f"no rule file for {', '.join(map(repr, unknown))} in {RULES_DIR} "
+            f"(known: {', '.join(known)})"
+        )
+    return codes
+
+
+class ExtractionSettings(Section):
+    """`[extraction]`: input limits and the debris rule languages."""
+
+    max_input_bytes: int = Field(20_000_000, ge=1)
+    min_text_chars: int = Field(1, ge=0)
+    max_html_chars: int = Field(2_000_000, ge=1)
+    max_tree_elements: int = Field(60_000, ge=1)
+    max_text_chars: int = Field(2_000_000, ge=1)
+    rule_languages: Annotated[Strings, AfterValidator(_known_rule_languages)] = (
+        "en", "de", "fr", "es", "ru",
+    )  # fmt: skip
+
+
+class LanguageSettings(Section):
+    """`[language]`: language detection."""
+
+    seed: int = Field(0, ge=0)
+    min_chars: int = Field(20, ge=0)
+
+
+def _lower_case_hosts(hosts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(host.lower() for host in _strip_entries(hosts))
+
+
+class FetchSettings(Section):
+    """`[fetch]`: HTTP limits and manners. Every network wait is bounded here, on the client
+    itself: a Prefect task timeout cannot interrupt blocking I/O."""
+
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(30.0, gt=0)
+    write_timeout: float = Field(10.0, gt=0)
+    pool_timeout: float = Field(10.0, gt=0)
+    max_fetch_seconds: float = Field(120.0, gt=0)
+    max_body_bytes: int = Field(10_000_000, ge=1)
+    max_redirects: int = Field(5, ge=0)
+    retries: int = Field(3, ge=0)
+    backoff_seconds: float = Field(1.0, ge=0)
+    backoff_max_seconds: float = Field(60.0, ge=0)
+    retry_after_max_seconds: float = Field(120.0, ge=0)
+    min_host_interval_seconds: float = Field(1.0, ge=0)
+    max_crawl_delay_seconds: float = Field(30.0, ge=0)
+    user_agent: NonEmpty = "newscorpus/0.1 (+https://example.invalid/newscorpus)"
+    obey_robots: bool = True
+    allow_hosts: Annotated[Strings, AfterValidator(_lower_case_hosts)] = ()
+
+
+def _cron(cron: str) -> str:
+    if len(cron.split()) not in (5, 6):
+        raise ValueError("needs a cron string such as '*/30 * * * *'")
+    return cron
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (e.g. 'UTC', 'Europe/Paris')") from None
+    return name
+
+
+class FeedGroup(Section):
+    """`[[feeds.groups]]`: feeds polled together on one schedule (`cron` in `timezone`)."""
+
+    name: Annotated[str, AfterValidator(str.strip), Field(min_length=1)]
+    cron: Annotated[str, AfterValidator(_cron)]
+    feeds: Strings = ()
+    timezone: Annotated[str, AfterValidator(_time_zone)] = "UTC"
+
+
+class FeedsSettings(Section):
+    """`[feeds]`: the feed groups `ingest-feeds` polls and `serve` schedules."""
+
+    groups: Annotated[tuple[FeedGroup, ...], BeforeValidator(list_to_tuple)] = ()
+
+    @field_validator("groups")
+    @classmethod
+    def _names_are_unique(cls, groups: tuple[FeedGroup, ...]) -> tuple[FeedGroup, ...]:
+        names = [group.name for group in groups]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"the name {twice[0]!r} is used twice")
+        return groups
+
+    def all_feeds(self) -> list[str]:
+        """Every feed of every group, each once, in config order."""
+        return list(dict.fromkeys(feed for group in self.groups for feed in group.feeds))
+
+
+def _redis_url(url: str) -> str:
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("must start with redis://, rediss:// or unix://")
+    return url
+
+
+class DedupSettings(Section):
+    """`[dedup]`: exact and near-duplicate detection (see newscorpus.toml for each key)."""
+
+    near_duplicates: bool = True
+    num_perm: int = Field(128, ge=16)
+    seed: int = Field(1, ge=0)
+    word_shingle: int = Field(5, ge=1)
+    char_shingle: int = Field(4, ge=1)
+    lsh_threshold: Share = 0.2
+    lsh_false_negative_weight: float = Field(0.7, gt=0.0, lt=1.0)
+    jaccard_threshold: Share = 0.6
+    containment_threshold: Share = 0.7
+    min_shingles: int = Field(10, ge=0)
+    min_containment_shingles: int = Field(30, ge=0)
+    merge_size_ratio: Share = 0.5
+    site_furniture_share: Share = 0.1
+    site_furniture_min_pages: int = Field(1, ge=1)
+    index: Literal["memory", "redis"] = "memory"
+    redis_url: Annotated[str, AfterValidator(_redis_url)] = "redis://127.0.0.1:6379/0"
+    redis_prefix: NonEmpty = "newscorpus"
+
+
+class Settings(Section):
+    """The whole configuration: one attribute per section; `source` names where it came from."""
+
+    database: DatabaseSettings = DatabaseSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
+    language: LanguageSettings = LanguageSettings()
+    fetch: FetchSettings = FetchSettings()
+    feeds: FeedsSettings = FeedsSettings()
+    dedup: DedupSettings = DedupSettings()
+
+    _source: str = PrivateAttr(default="the shipped defaults")
+
+    @property
+    def source(self) -> str:
+        """The file (and environment variables) these settings were read from."""
+        return self._source

@@ -1,0 +1,201 @@
+"""The headline the page shows, and the site's name.
+
+A page states its headline several times: JSON-LD `headline`, `<h1>`, `og:title`,
+`twitter:title`, `<title>`. The SEO titles often carry the site's name, a section or a date
+("Headline | Site", "Section | Headline", "Headline – Site – 28.04.2023") and sometimes differ
+from the displayed headline. The title is the JSON-LD headline, else the `<h1>` that another
+source agrees with, else the first meta title; then any affix that another source leaves out,
+that names the site, or that is a date is cut off at a separator.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from extractors.metadata_rules import metadata_rules
+
+_META_TITLES = (
+    ("property", "og:title"),
+    ("name", "twitter:title"),
+    ("property", "twitter:title"),
+    ("name", "title"),
+    ("itemprop", "headline"),
+)
+_DATE_ONLY = re.compile(r"^[\d\s./:-]*\d[\d\s./:-]*$")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u0152-\u0178\u02c6-\u203a]")
+_URL_LIKE = re.compile(r"^(?:[a-z]+://|www\.)|/", re.IGNORECASE)
+
+
+def compact(text: str) -> str:
+    """Letters and digits only, case-folded: the form in which two spellings of one name or
+    headline compare equal ("Golem.de" and "golem de", "Sophie Foster" and "sophie-foster")."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def repair_mojibake(text: str) -> str:
+    """UTF-8 text that was decoded as Latin-1 or Windows-1252 ("sanciÃ³n") read as UTF-8
+    ("sanción"); any other text as it is."""
+    if not _MOJIBAKE.search(text):
+        return text
+    for legacy in ("cp1252", "latin-1"):
+        try:
+            return text.encode(legacy).decode("utf-8")
+        except UnicodeError:
+            continue
+    return text
+
+
+def clean(text: str | None) -> str | None:
+    """White space collapsed, invisible characters removed, mojibake repaired; None when
+    nothing is left."""
+    if not text:
+        return None
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(repair_mojibake(text).split()) or None
+
+
+@cache
+def _separator() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{s})" for s in metadata_rules()["title"]["separators"]))
+
+
+def _segments(title: str) -> list[tuple[int, int]]:
+    """Spans of the parts of `title` between separators."""
+    spans, start = [], 0
+    for match in _separator().finditer(title):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < len(title):
+        spans.append((start, len(title)))
+    return spans
+
+
+def names_site(segment: str, sites: list[str]) -> bool:
+    """A segment naming the site: equal to, the start of ("DW" / "DW.COM"), or (3+ characters)
+    part of or containing, a site name or the first label of the site's host ("Golem.de" /
+    "golem")."""
+    key = compact(segment)
+    if len(key) < 2:
+        return False
+    for site in sites:
+        name = compact(site)
+        if not name:
+            continue
+        if name.startswith(key) or (min(len(key), len(name)) >= 3 and (key in name or name in key)):
+            return True
+    return False
+
+
+def strip_affixes(title: str, others: set[str], sites: list[str]) -> str:
+    """`title` without a leading or trailing site name, section or date: the longest run of its
+    separator-delimited parts that another title source (`others`, compact forms) states on its
+    own and that holds its longest part; else the title with site names and dates cut off its
+    ends."""
+    spans = _segments(title)
+    if len(spans) < 2:
+        return title
+    longest = max(range(len(spans)), key=lambda n: spans[n][1] - spans[n][0])
+    runs = [
+        (spans[first][0], spans[last][1])
+        for first in range(longest + 1)
+        for last in range(longest, len(spans))
+        if (first, last) != (0, len(spans) - 1)
+    ]
+    for start, end in sorted(runs, key=lambda run: run[0] - run[1]):
+        if compact(title[start:end]) in others:
+            return title[start:end]
+    limit = metadata_rules()["title"]["max_affixes"]
+    max_words = metadata_rules()["title"]["max_affix_words"]
+
+    def affix(n: int) -> bool:
+        segment = title[spans[n][0] : spans[n][1]]
+        if len(segment.split()) > max_words:
+            return False
+        return bool(_DATE_ONLY.match(segment)) or names_site(segment, sites)
+
+    first, last = 0, len(spans) - 1
+    while last > first and last >= len(spans) - limit and affix(last):
+        last -= 1
+    while first < last and first < limit and affix(first):
+        first += 1
+    return title[spans[first][0] : spans[last][1]]
+
+
+def _meta(tree: HtmlElement, attribute: str, value: str) -> str | None:
+    for element in tree.iterfind(f".//meta[@{attribute}='{value}']"):
+        if text := clean(element.get("content")):
+            return text
+    return None
+
+
+def meta_titles(tree: HtmlElement) -> list[str]:
+    """The page's SEO titles: og:title, twitter:title, meta title, itemprop headline, <title>."""
+    found = [text for attribute, value in _META_TITLES if (text := _meta(tree, attribute, value))]
+    title = tree.find(".//title")
+    if title is not None and (text := clean(title.text_content())):
+        found.append(text)
+    return found
+
+
+def displayed_headlines(tree: HtmlElement) -> list[str]:
+    """The texts of the page's `<h1>` elements, in document order."""
+    limit = metadata_rules()["title"]["max_chars"]
+    texts = (clean(h1.text_content()) for h1 in tree.iter("h1"))
+    return [text for text in texts if text and len(text) <= limit]
+
+
+def _runs(title: str) -> set[str]:
+    """Compact forms of every run of consecutive parts of `title`, the whole included."""
+    spans = _segments(title)
+    return {
+        compact(title[spans[a][0] : spans[b][1]])
+        for a in range(len(spans))
+        for b in range(a, len(spans))
+    } | {compact(title)}
+
+
+def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str]) -> str | None:
+    """The headline the page shows (see the module docstring); never a site's name."""
+    metas = meta_titles(tree)
+    h1s = displayed_headlines(tree)
+    site_keys = {compact(site) for site in sites}
+    headline = clean(jsonld_headline)
+    sources = [headline] if headline else []
+    stated = {compact(text) for text in [*sources, *metas, *h1s]}
+    agreed = {run for text in metas for run in _runs(text)}
+    sources += [h1 for h1 in h1s if compact(h1) in agreed] + metas + h1s
+    for source in sources:
+        title = strip_affixes(source, stated - {compact(source)}, sites)
+        if compact(title) and compact(title) not in site_keys:
+            return title
+    return None
+
+
+def is_site_name(text: str) -> bool:
+    """A site's name: short, not a copyright notice ("Copyright 2014", "© …") nor a URL."""
+    short = len(text.split()) <= metadata_rules()["title"]["max_affix_words"]
+    return short and "©" not in text and not _YEAR.search(text) and not _URL_LIKE.search(text)
+
+
+def site_names(tree: HtmlElement, named: list[str | None], url: str | None) -> list[str]:
+    """Names the page gives its site (og:site_name, then `named`: JSON-LD publisher, meta tags,
+    ...), best first, then the first label of the host ("golem" for www.golem.de) to recognise
+    the site in titles. A handle ("@nytimes") becomes a name ("Nytimes")."""
+    names = []
+    for name in [_meta(tree, "property", "og:site_name"), *named]:
+        name = clean(name.lstrip("@")) if name else None
+        if name and is_site_name(name):
+            names.append(name if name[0].isupper() or "." in name else name.title())
+    host = urlsplit(url).hostname if url else None
+    if host:
+        labels = host.removeprefix("www.").split(".")
+        names.append(labels[0] if len(labels) > 1 else host)
+    return names

@@ -1,0 +1,173 @@
+"""Page metadata rules on small hand-written pages: headline choice and site-suffix stripping,
+JSON-LD authors and dates, byline junk, the site's name."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from trafilatura.utils import load_html
+
+from extractors import Document, extract_many
+from extractors.authors import author_names, person_name
+from extractors.headline import repair_mojibake, strip_affixes
+from extractors.metadata import page_metadata
+from extractors.rules import load_rules
+
+RULES = load_rules()
+BODY = "<p>" + "The harbour reopened on Tuesday after three days of storms closed it. " * 8 + "</p>"
+
+
+def page(head: str = "", body: str = "", jsonld: object | None = None) -> str:
+    script = f'<script type="application/ld+json">{json.dumps(jsonld)}</script>' if jsonld else ""
+    return f"<html><head>{head}{script}</head><body>{body}{BODY}</body></html>"
+
+
+def meta(html: str, url: str | None = None):
+    return page_metadata(load_html(html), url)
+
+
+@pytest.mark.parametrize(
+    ("title", "site"),
+    [
+        ("Harbour reopens after storms | Börsen-Zeitung", "Börsen-Zeitung"),
+        ("Harbour reopens after storms - WELT", "DIE WELT"),
+        ("Harbour reopens after storms – DW – 28.04.2023", "DW.COM"),
+        ("Harbour reopens after storms - Golem.de", None),
+        ("Tageblatt.lu | Harbour reopens after storms", "Tageblatt.lu"),
+    ],
+)
+def test_a_site_name_or_date_is_cut_off_the_title(title: str, site: str | None) -> None:
+    head = f'<title>{title}</title><meta property="og:title" content="{title}">'
+    if site:
+        head += f'<meta property="og:site_name" content="{site}">'
+    found = meta(page(head), url="https://www.golem.de/news/1.html")
+    assert found.title == "Harbour reopens after storms"
+
+
+def test_the_displayed_h1_wins_over_a_different_seo_title() -> None:
+    head = (
+        '<meta property="og:title" content="Port open again">'
+        "<title>Harbour reopens after three days of storms | The Coast Times</title>"
+    )
+    found = meta(page(head, "<h1>Harbour reopens after three days of storms</h1>"))
+    assert found.title == "Harbour reopens after three days of storms"
+
+
+def test_the_jsonld_headline_comes_first_and_loses_its_suffix_where_the_h1_shows_it() -> None:
+    jsonld = {"@type": "NewsArticle", "headline": "Harbour reopens &amp; ships sail - Coast.de"}
+    head = '<meta property="og:title" content="Ships are back">'
+    found = meta(page(head, "<h1>Harbour reopens &amp; ships sail</h1>", jsonld))
+    assert found.title == "Harbour reopens & ships sail"
+
+
+def test_the_title_is_never_the_sites_name() -> None:
+    head = '<meta property="og:site_name" content="Coast Times"><title>Coast Times</title>'
+    found = meta(page(head, "<h1>Coast Times</h1><h1>Harbour reopens after storms</h1>"))
+    assert found.title == "Harbour reopens after storms"
+
+
+def test_a_hyphenated_title_is_not_split() -> None:
+    assert strip_affixes("COVID-19-Impfung: Was wissen wir?", set(), ["Site"]) == (
+        "COVID-19-Impfung: Was wissen wir?"
+    )
+
+
+def test_mojibake_is_repaired() -> None:
+    assert repair_mojibake("La revancha tras su sanciÃ³n") == "La revancha tras su sanción"
+    assert repair_mojibake("naïve café") == "naïve café"
+
+
+def test_jsonld_authors_in_a_graph_as_objects_references_and_name_parts() -> None:
+    jsonld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "NewsArticle",
+                "headline": "Harbour reopens",
+                "datePublished": "2024-05-03T15:47:42+02:00",
+                "author": [
+                    {"@type": "Person", "name": "Jane Doe"},
+                    {"@id": "#roe"},
+                    {"@type": "Person", "givenName": "Anna Giulia", "familyName": "Fink"},
+                    {"@type": "Organization", "name": "Coast Wire"},
+                ],
+                "publisher": {"@id": "#org"},
+            },
+            {"@id": "#roe", "@type": "Person", "name": "John Roe"},
+            {"@id": "#org", "@type": "NewsMediaOrganization", "name": "Coast Times"},
+        ],
+    }
+    found = meta(page(jsonld=jsonld))
+    assert found.authors == ["Jane Doe", "John Roe", "Anna Giulia Fink"]
+    assert found.published == "2024-05-03"
+    assert found.site == "Coast Times"
+
+
+def test_a_jsonld_author_string_listing_several_people_is_split() -> None:
+    jsonld = [{"@type": "Article", "author": "Samya Kullab and Vasilisa Stepanenko"}]
+    assert meta(page(jsonld=jsonld)).authors == ["Samya Kullab", "Vasilisa Stepanenko"]
+
+
+def test_an_organisation_author_only_when_no_person_is_named() -> None:
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Coast Wire"}}
+    assert meta(page(jsonld=jsonld)).authors == ["Coast Wire"]
+
+
+def test_broken_jsonld_does_not_lose_the_page() -> None:
+    html = page('<script type="application/ld+json">{"@type": "NewsArticle", </script>')
+    (result,) = extract_many([Document("broken.html", "html", html)])
+    assert result.article.text.startswith("The harbour reopened")
+
+
+@pytest.mark.parametrize(
+    ("byline", "name"),
+    [
+        ("Phil Helsel is a reporter", "Phil Helsel"),
+        ("Jeff Foust Monday", "Jeff Foust"),
+        ("Detroit News wire services Published", "Detroit News"),
+        ("Elena Oberholzer (obe)", "Elena Oberholzer"),
+        ("Ana de Armas", "Ana de Armas"),
+        ("viktor hedlund", "viktor hedlund"),
+    ],
+)
+def test_a_byline_is_cut_to_the_name_it_starts_with(byline: str, name: str) -> None:
+    assert person_name(byline, RULES) == name
+
+
+@pytest.mark.parametrize("junk", ["November", "Monday, 18 November 2019", "2019"])
+def test_dates_are_no_names(junk: str) -> None:
+    assert person_name(junk, RULES) is None
+
+
+def test_the_sites_own_name_is_no_author_beside_people() -> None:
+    names = author_names([["Condé Nast", "Molly Wood"]], RULES, ["Condé Nast"], [])
+    assert names == ["Molly Wood"]
+
+
+def test_names_are_taken_once_and_split_at_joiners() -> None:
+    sources = [["Sophie Foster", "Sophie-Foster"], ["Jane Doe"]]
+    assert author_names(sources, RULES, [], []) == ["Sophie Foster"]
+    assert author_names([["Trine Jørgensen og Tôrtia Reimer"]], RULES, [], []) == [
+        "Trine Jørgensen",
+        "Tôrtia Reimer",
+    ]
+    assert author_names([["Capital Von Jemima Kelly"]], RULES, [], []) == ["Jemima Kelly"]
+
+
+def test_byline_junk_on_the_page_is_not_an_author() -> None:
+    body = '<div class="byline">Phil Helsel is a reporter for Coast News</div>'
+    assert meta(page(body=body)).authors == ["Phil Helsel"]
+
+
+@pytest.mark.parametrize(
+    ("head", "site"),
+    [
+        ('<meta property="og:site_name" content="Coast Times">', "Coast Times"),
+        ('<meta property="og:site_name" content="Copyright 2014">', "coast.example"),
+        ('<meta property="og:site_name" content="https://www.coast.example">', "coast.example"),
+        ('<meta name="twitter:site" content="@coasttimes">', "Coasttimes"),
+    ],
+)
+def test_the_site_is_a_name_not_a_notice_or_a_url(head: str, site: str) -> None:
+    assert meta(page(head), url="https://www.coast.example/a.html").site == site
