@@ -112,6 +112,7 @@ class TextStructure(RuleTable):
     short_line_chars: Count
     menu_run_lines: Count
     menu_item_words: Count
+    label_repeats: int = Field(ge=2)
     max_edge_fragments: Count
     min_core_score: float
     min_core_lines: Count

@@ -10,6 +10,7 @@ words with it. The core then goes through the same rule-driven steps as HTML par
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
@@ -30,13 +31,32 @@ def split_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
-def line_score(line: str, rules: RuleSet) -> float:
+def template_labels(lines: list[str], rules: RuleSet) -> frozenset[str]:
+    """Short lines, not sentences, that stand between two sentences at least `label_repeats`
+    times: labels a page template prints between the article's paragraphs ("Article
+    content"). An article does not repeat its subheadings; a teaser list's section names and
+    dates stand between titles, not between sentences."""
+    short = rules.setting("text", "short_line_chars")
+    between = Counter(
+        line
+        for before, line, after in zip(lines, lines[1:], lines[2:], strict=False)
+        if len(line) <= short
+        and not ends_sentence(line)
+        and ends_sentence(before)
+        and ends_sentence(after)
+    )
+    repeats = rules.setting("text", "label_repeats")
+    return frozenset(line for line, count in between.items() if count >= repeats)
+
+
+def line_score(line: str, rules: RuleSet, labels: frozenset[str] = frozenset()) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences). Rule-list debris costs a little (the steps remove it later), numbers (table
-    cells) are neutral, and comment headings are boundaries."""
+    sentences). Rule-list debris and template labels cost a little (so that they do not split
+    the article; they are removed later), numbers (table cells) are neutral, and comment
+    headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
-    if rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
+    if line in labels or rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
         return -float(rules.setting("text", "debris_cost"))
     if _NUMERIC.match(line):
         return 0.0
@@ -74,7 +94,8 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     overrule = rules.setting("text", "boundary_overrule")
     core: tuple[float, tuple[int, int]] | None = None
     settled = False
-    for score, span in _best_runs([line_score(line, rules) for line in lines]):
+    labels = template_labels(lines, rules)
+    for score, span in _best_runs([line_score(line, rules, labels) for line in lines]):
         if core is None or score > core[0] * (overrule if settled else 1.0):
             core = (score, span)
         settled = core[0] >= enough and core[1][1] - core[1][0] >= min_lines
@@ -132,7 +153,9 @@ def extract_text(
         raise ExtractionError("no article text: only short lines (navigation or a list of links)")
     start, end = span
     header = lines[max(0, start - rules.setting("text", "title_lookback")) : start]
-    draft = Draft(pick_title(header, lines[start:end], rules), lines[start:end])
+    labels = template_labels(lines, rules)
+    core = [line for line in lines[start:end] if line not in labels]
+    draft = Draft(pick_title(header, core, rules), core)
     draft.published = _header_date(header, rules)
     around = header + lines[end : end + rules.setting("text", "title_lookback")]
     draft.authors = next((n for line in around if (n := rules.byline_authors(line))), [])

@@ -397,3 +397,17 @@ def test_a_long_comment_after_the_article_is_not_taken() -> None:
     lines = ["Home", *article, "Comments", *comment]
     start, end = find_core(lines, load_rules())
     assert lines[start:end] == article
+
+
+def test_a_label_printed_between_the_paragraphs_neither_splits_the_article_nor_stays() -> None:
+    first = [_sentence(n) for n in range(4)]
+    second = [_sentence(n) for n in range(4, 10)]
+    teasers = ["Read More", "Economy", "Markets", "Trending", "Sign Up", "Top Stories"]
+    lines = ["Home"]
+    for line in first:
+        lines += [line, "Article content"]
+    lines += teasers
+    for line in second:
+        lines += ["Article content", line]
+    article = extract_text("\n".join([*lines, "Share this article"]))
+    assert article.text.split("\n") == [*first, *second]
