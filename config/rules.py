@@ -117,6 +117,8 @@ class TextStructure(RuleTable):
     min_core_score: float
     min_core_lines: Count
     boundary_overrule: float = Field(ge=1.0)
+    bridge_gap_lines: Count
+    bridge_share: Share
     title_lookback: Count
 
 

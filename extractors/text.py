@@ -23,6 +23,7 @@ MAX_TEXT_CHARS = ExtractionSettings().max_text_chars
 _CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _NUMERIC = re.compile(r"^[\d\W]+$")
 _BOUNDARY = float("-inf")
+_DIGIT = re.compile(r"\d")
 _MAX_TITLE_CHARS = 250
 
 
@@ -92,14 +93,50 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
+    labels = template_labels(lines, rules)
+    runs = _best_runs([line_score(line, rules, labels) for line in lines])
     core: tuple[float, tuple[int, int]] | None = None
     settled = False
-    labels = template_labels(lines, rules)
-    for score, span in _best_runs([line_score(line, rules, labels) for line in lines]):
+    for score, span in runs:
         if core is None or score > core[0] * (overrule if settled else 1.0):
             core = (score, span)
         settled = core[0] >= enough and core[1][1] - core[1][0] >= min_lines
-    return core[1] if core else None
+    return _bridge_stamps(core, runs, lines, rules)[1] if core else None
+
+
+def _is_stamp(line: str, rules: RuleSet) -> bool:
+    """An end heading with a figure in it: a stamp or a counter ("14 hours ago", "12
+    comments"), which a card inside the article shows as well as a comment does."""
+    return rules.is_end_heading(line) and bool(_DIGIT.search(line))
+
+
+def _bridge_stamps(
+    core: tuple[float, tuple[int, int]],
+    runs: list[tuple[float, tuple[int, int]]],
+    lines: list[str],
+    rules: RuleSet,
+) -> tuple[float, tuple[int, int]]:
+    """The core continued across date stamps inside the article: a video or teaser card with
+    its "14 hours ago" stamp splits the article like a comment header would. The next run is
+    joined when it starts at most `bridge_gap_lines` lines later, no comment heading lies
+    between, and it scores at least `bridge_share` of the run before it (comments are short
+    next to the article they follow)."""
+    gap = rules.setting("text", "bridge_gap_lines")
+    share = rules.setting("text", "bridge_share")
+    total, (start, end) = core
+    last = total
+    for score, (run_start, run_end) in runs:
+        if run_start < end:
+            continue
+        between = lines[end:run_start]
+        if (
+            run_start - end > gap
+            or score < share * last
+            or any(rules.is_end_heading(line) and not _is_stamp(line, rules) for line in between)
+        ):
+            break
+        total, end, last = total + score, run_end, score
+    return total, (start, end)
 
 
 def _title_candidates(header: list[str], rules: RuleSet) -> list[str]:
@@ -154,7 +191,7 @@ def extract_text(
     start, end = span
     header = lines[max(0, start - rules.setting("text", "title_lookback")) : start]
     labels = template_labels(lines, rules)
-    core = [line for line in lines[start:end] if line not in labels]
+    core = [line for line in lines[start:end] if line not in labels and not _is_stamp(line, rules)]
     draft = Draft(pick_title(header, core, rules), core)
     draft.published = _header_date(header, rules)
     around = header + lines[end : end + rules.setting("text", "title_lookback")]

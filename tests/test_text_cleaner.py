@@ -411,3 +411,22 @@ def test_a_label_printed_between_the_paragraphs_neither_splits_the_article_nor_s
         lines += ["Article content", line]
     article = extract_text("\n".join([*lines, "Share this article"]))
     assert article.text.split("\n") == [*first, *second]
+
+
+def test_a_video_card_with_its_time_stamp_inside_the_article_does_not_cut_it() -> None:
+    first = [_sentence(n) for n in range(6)]
+    second = [_sentence(n) for n in range(6, 12)]
+    card = ["WATCH | The council meets", "14 hours ago", "Duration 1:30"]
+    lines = ["Home", *first, *card, *second, "Comments", "I disagree with all of it."]
+    article = extract_text("\n".join(lines))
+    assert [line for line in second if line not in article.text] == []
+    assert "14 hours ago" not in article.text
+    assert "I disagree" not in article.text
+
+
+def test_a_comment_under_its_time_stamp_is_not_joined_to_the_article() -> None:
+    article = [_sentence(n) for n in range(8)]
+    comment = ["Great piece, the council never asked the people who live here about it."]
+    lines = ["Home", *article, "2 hours ago", *comment]
+    start, end = find_core(lines, load_rules())
+    assert lines[start:end] == article
