@@ -9,6 +9,7 @@ share/follow/newsletter lines, dateline stamps and repeated headlines or standfi
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -249,6 +250,36 @@ def drop_repeated_paragraphs(draft: Draft, rules: RuleSet) -> None:
     draft.keep(kept, "repeat")
 
 
+def drop_repeated_blocks(draft: Draft, rules: RuleSet) -> None:
+    """Two consecutive paragraphs, one of them a long sentence (`long_paragraph_chars`), that
+    come again in the same order further down are a box
+    the template prints twice (a donation appeal, a newsletter box): every copy goes. An
+    article repeats a sentence (a pull quote), not a heading with its paragraph. When the
+    copies are most of the text, the page prints the article twice and nothing goes."""
+    long_chars = rules.setting("html", "long_paragraph_chars")
+    lines = draft.paragraphs
+    keys = [normalized(line) for line in lines]
+    pairs = Counter(zip(keys, keys[1:], strict=False))
+    repeated = {
+        (keys[index], keys[index + 1])
+        for index in range(len(lines) - 1)
+        if pairs[keys[index], keys[index + 1]] > 1
+        and keys[index] != keys[index + 1]
+        and any(
+            len(line) >= long_chars and ends_sentence(line) for line in lines[index : index + 2]
+        )
+    }
+    if not repeated:
+        return
+    dropped: set[int] = set()
+    for index, pair in enumerate(zip(keys, keys[1:], strict=False)):
+        if pair in repeated:
+            dropped.update((index, index + 1))
+    kept = [line for index, line in enumerate(draft.paragraphs) if index not in dropped]
+    if sum(map(len, kept)) * 2 >= sum(map(len, draft.paragraphs)):
+        draft.keep(kept, "repeat")
+
+
 def drop_menu_runs(draft: Draft, rules: RuleSet) -> None:
     """A long run of one-to-few-word lines without punctuation is a navigation menu or a tag
     cloud. List items ("- ...") and table rows ("| ... |") are not counted."""
@@ -300,6 +331,7 @@ PARAGRAPH_STEPS: tuple[Step, ...] = (
     drop_title_repeats,
     drop_standfirst_repeats,
     drop_repeated_paragraphs,
+    drop_repeated_blocks,
     drop_menu_runs,
     trim_fragment_edges,
 )

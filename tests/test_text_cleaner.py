@@ -16,6 +16,7 @@ from extractors.debris import (
     cut_reader_comments,
     drop_gallery_blocks,
     drop_menu_runs,
+    drop_repeated_blocks,
     drop_repeated_paragraphs,
     drop_standfirst_repeats,
     drop_teaser_blocks,
@@ -430,3 +431,18 @@ def test_a_comment_under_its_time_stamp_is_not_joined_to_the_article() -> None:
     lines = ["Home", *article, "2 hours ago", *comment]
     start, end = find_core(lines, load_rules())
     assert lines[start:end] == article
+
+
+def test_a_box_printed_twice_goes_with_every_copy_but_an_article_printed_twice_stays() -> None:
+    box = [
+        "Support our journalism",
+        "Independent reporting needs readers like you: " * 4 + "join us.",
+    ]
+    body = [sentence(n) for n in range(6)]
+    boxed = draft(*body[:3], *box, *body[3:], *box)
+    drop_repeated_blocks(boxed, RULES)
+    assert boxed.paragraphs == body
+    long_body = [f"Part {n}: {PARAGRAPH}" for n in range(6)]
+    twice = draft(*long_body, *long_body)
+    drop_repeated_blocks(twice, RULES)
+    assert twice.paragraphs == [*long_body, *long_body]
