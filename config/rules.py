@@ -91,6 +91,9 @@ class HtmlStructure(RuleTable):
     drop_tags: Strings
     widget_words: Strings
     follow_prose_chars: Count
+    heading_prose_chars: Count
+    prose_line_chars: Count
+    lost_body_share: Share
     link_list_items: Count
     link_list_share: Share
     link_text_share: Share
@@ -109,9 +112,13 @@ class TextStructure(RuleTable):
     short_line_chars: Count
     menu_run_lines: Count
     menu_item_words: Count
+    label_repeats: int = Field(ge=2)
     max_edge_fragments: Count
     min_core_score: float
     min_core_lines: Count
+    boundary_overrule: float = Field(ge=1.0)
+    bridge_gap_lines: Count
+    bridge_share: Share
     title_lookback: Count
 
 

@@ -9,6 +9,7 @@ share/follow/newsletter lines, dateline stamps and repeated headlines or standfi
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,42 @@ def normalized(line: str) -> str:
 def drop_empty_lines(draft: Draft, rules: RuleSet) -> None:
     """Lines without a letter or digit ("|", "•", non-breaking spaces) carry no text."""
     draft.keep([p for p in draft.paragraphs if _WORD.search(p)], "empty")
+
+
+def _table_cells(paragraph: str) -> list[str] | None:
+    """The cells of a table row as trafilatura writes it ("| a | b |"); None for other lines."""
+    if not (paragraph.startswith("|") and paragraph.rstrip().endswith("|")):
+        return None
+    return [cell.strip() for cell in paragraph.strip().strip("|").split("|") if cell.strip()]
+
+
+def _is_menu_item(cell: str, menu_words: int) -> bool:
+    """A few words without figures: "Front Page", not "5040" or "Kyle Busch" in a 7-column row."""
+    return len(_WORD.findall(cell)) <= menu_words and not any(c.isdigit() for c in cell)
+
+
+def split_layout_tables(draft: Draft, rules: RuleSet) -> None:
+    """Table rows: pages laid out with tables (the 2000s) put the article in one cell and menus
+    in the others, and navigation bars are rows of links ("| Today's Edition | Front Page |
+    Nation |"). A row of prose cells and menu items (at most `menu_item_words` words, no
+    figures) becomes its prose cells, or goes when it has none; other rows (data tables)
+    stay."""
+    menu_words = rules.setting("text", "menu_item_words")
+    paragraphs = []
+    for paragraph in draft.paragraphs:
+        cells = _table_cells(paragraph)
+        if cells is None:
+            paragraphs.append(paragraph)
+            continue
+        prose = [cell for cell in cells if not is_fragment(cell, rules)]
+        menus = [cell for cell in cells if _is_menu_item(cell, menu_words)]
+        if len(prose) + len(menus) < len(cells):
+            paragraphs.append(paragraph)  # a data table
+        elif prose:
+            paragraphs += prose
+        else:
+            draft.removed.append(("navigation table", paragraph))
+    draft.paragraphs = paragraphs
 
 
 def cut_reader_comments(draft: Draft, rules: RuleSet) -> None:
@@ -213,6 +250,36 @@ def drop_repeated_paragraphs(draft: Draft, rules: RuleSet) -> None:
     draft.keep(kept, "repeat")
 
 
+def drop_repeated_blocks(draft: Draft, rules: RuleSet) -> None:
+    """Two consecutive paragraphs, one of them a long sentence (`long_paragraph_chars`), that
+    come again in the same order further down are a box
+    the template prints twice (a donation appeal, a newsletter box): every copy goes. An
+    article repeats a sentence (a pull quote), not a heading with its paragraph. When the
+    copies are most of the text, the page prints the article twice and nothing goes."""
+    long_chars = rules.setting("html", "long_paragraph_chars")
+    lines = draft.paragraphs
+    keys = [normalized(line) for line in lines]
+    pairs = Counter(zip(keys, keys[1:], strict=False))
+    repeated = {
+        (keys[index], keys[index + 1])
+        for index in range(len(lines) - 1)
+        if pairs[keys[index], keys[index + 1]] > 1
+        and keys[index] != keys[index + 1]
+        and any(
+            len(line) >= long_chars and ends_sentence(line) for line in lines[index : index + 2]
+        )
+    }
+    if not repeated:
+        return
+    dropped: set[int] = set()
+    for index, pair in enumerate(zip(keys, keys[1:], strict=False)):
+        if pair in repeated:
+            dropped.update((index, index + 1))
+    kept = [line for index, line in enumerate(draft.paragraphs) if index not in dropped]
+    if sum(map(len, kept)) * 2 >= sum(map(len, draft.paragraphs)):
+        draft.keep(kept, "repeat")
+
+
 def drop_menu_runs(draft: Draft, rules: RuleSet) -> None:
     """A long run of one-to-few-word lines without punctuation is a navigation menu or a tag
     cloud. List items ("- ...") and table rows ("| ... |") are not counted."""
@@ -254,6 +321,7 @@ def trim_fragment_edges(draft: Draft, rules: RuleSet) -> None:
 
 PARAGRAPH_STEPS: tuple[Step, ...] = (
     drop_empty_lines,
+    split_layout_tables,
     cut_reader_comments,
     drop_teaser_blocks,
     drop_gallery_blocks,
@@ -263,6 +331,7 @@ PARAGRAPH_STEPS: tuple[Step, ...] = (
     drop_title_repeats,
     drop_standfirst_repeats,
     drop_repeated_paragraphs,
+    drop_repeated_blocks,
     drop_menu_runs,
     trim_fragment_edges,
 )

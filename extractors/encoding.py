@@ -91,6 +91,18 @@ def plausible_text(text: str) -> bool:
     return not letters or len(_LATIN_ACCENTED.findall(sample)) / letters <= _MAX_ACCENTED_SHARE
 
 
+def is_utf8(data: bytes) -> bool:
+    """True when `data` holds non-ASCII bytes that are all valid UTF-8: single-byte Latin
+    text is practically never valid UTF-8, so such bytes declared Latin-1 are UTF-8."""
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _detect(data: bytes) -> str:
     best = from_bytes(data[:200_000]).best()
     if best is None:
@@ -123,6 +135,8 @@ def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False
         # text in a single-byte charset almost never forms valid multi-byte sequences.
         return text
     for codec in (_codec(declared), declared_html_charset(data) if html else None):
+        if codec in _SINGLE_BYTE_LATIN and is_utf8(data):
+            return data.decode("utf-8")  # re-encoded pages that kept their old declaration
         if codec:
             try:
                 text = data.decode(codec)

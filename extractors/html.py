@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import trafilatura
 from lxml.etree import Element
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, tostring
 from trafilatura.utils import load_html
 
 from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
 from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
-from extractors.metadata import page_metadata
+from extractors.metadata import PageMetadata, page_metadata
 from extractors.prune import prune_widgets
 from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 from extractors.visible_text import visible_lines
@@ -40,9 +40,25 @@ class ParsedPage:
     elements' Python objects alive while the page is processed: lxml then reuses them on every
     later pass over the tree (metadata, pruning, visible lines) instead of building new ones."""
 
+    html: str
     tree: HtmlElement
     elements: list[HtmlElement]
     warnings: list[str]
+
+
+def frameset_content(tree: HtmlElement) -> HtmlElement:
+    """A frameset page's own text: what its `<noframes>` shows browsers without frames. A
+    frameset without it holds no text of its own (ExtractionError naming the frames)."""
+    # The parser keeps <noframes> content as raw text (or, with some parsers, as elements).
+    fallback = " ".join(
+        (part.text or "") + "".join(tostring(child, encoding="unicode") for child in part)
+        for part in tree.iter("noframes")
+    )
+    content = load_html(f"<html><body>{fallback}</body></html>") if fallback.strip() else None
+    if content is None or not " ".join(content.itertext()).strip():
+        frames = ", ".join(str(frame.get("src")) for frame in tree.iter("frame", "iframe"))
+        raise ExtractionError(f"frameset page: its text is in the frames it loads ({frames})")
+    return content
 
 
 def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
@@ -60,6 +76,9 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
     if tree is None:
         raise ExtractionError("HTML cannot be parsed")
     body = tree.find("body")
+    if body is None and tree.find(".//frameset") is not None:
+        tree = frameset_content(tree)
+        body = tree.find("body")
     if body is None:
         raise ExtractionError("HTML has no body")
     if not len(body) and not (body.text or "").strip():
@@ -67,14 +86,28 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
     size = int(tree.xpath("count(//*)"))
     if size > max_elements:
         raise ExtractionError(f"page has {size} elements, over the {max_elements} limit")
-    return ParsedPage(tree, list(tree.iter(Element)), warnings)
+    return ParsedPage(html, tree, list(tree.iter(Element)), warnings)
+
+
+def is_prose(line: str, rules: RuleSet) -> bool:
+    """A line long enough to be an article paragraph, ending like a sentence."""
+    return ends_sentence(line) and len(line) >= rules.setting("html", "follow_prose_chars")
+
+
+def opens_section(line: str, following: list[str], rules: RuleSet) -> bool:
+    """After a subheading: a shorter sentence paragraph that full prose follows (the article
+    goes on under the subheading; a teaser under a heading stands alone)."""
+    shortest = rules.setting("html", "heading_prose_chars")
+    return (
+        ends_sentence(line) and len(line) >= shortest and any(is_prose(f, rules) for f in following)
+    )
 
 
 def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> list[str]:
     """Sentence paragraphs that directly follow the extracted text on the (pruned) page: the
     rest of an article split over several containers, which trafilatura keeps only in part.
     Stops at the first debris line, heading of a teaser or comment section, or two lines in a
-    row that are not prose."""
+    row that are not prose (a subheading and the section it opens count as prose)."""
     wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS}
     # The last anchor on the page, looked for from the end (only lines after it matter).
     last = next((n for n in reversed(range(len(lines))) if normalized(lines[n]) in wanted), None)
@@ -82,10 +115,11 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
         return []
     found: list[str] = []
     pending: list[str] = []
-    for line in lines[last + 1 :]:
+    after = lines[last + 1 :]
+    for n, line in enumerate(after):
         if rules.debris_kind(line) or rules.is_teaser_heading(line) or rules.is_end_heading(line):
             break
-        if ends_sentence(line) and len(line) >= rules.setting("html", "follow_prose_chars"):
+        if is_prose(line, rules) or (pending and opens_section(line, after[n + 1 : n + 2], rules)):
             found += [*pending, line]
             pending = []
         elif pending:
@@ -93,6 +127,51 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
         else:
             pending.append(line)
     return found
+
+
+def page_prose_chars(tree: HtmlElement, rules: RuleSet) -> int:
+    """Characters of the page's prose: paragraphs (`<p>`) long enough to be article paragraphs
+    that end like sentences. A cheap measure of how much article text the page holds, taken
+    before anything is pruned."""
+    shortest = rules.setting("html", "prose_line_chars")
+    texts = (" ".join(p.text_content().split()) for p in tree.iter("p"))
+    return sum(len(text) for text in texts if len(text) >= shortest and ends_sentence(text))
+
+
+def _extract_body(tree: HtmlElement, url: str | None, *, fast: bool) -> list[str]:
+    """trafilatura's body paragraphs of `tree` (none when it finds no text)."""
+    result = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        fast=fast,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        deduplicate=False,
+    )
+    text = (result.text or "") if result is not None else ""
+    return text.split("\n") if text.strip() else []
+
+
+def _body_chars(draft: Draft) -> int:
+    return sum(len(paragraph) for paragraph in draft.paragraphs)
+
+
+def lost_body(draft: Draft, prose_chars: int, rules: RuleSet) -> bool:
+    """True when the cleaned body holds a small share of the page's prose: pruning or the fast
+    path missed most of the article (it was split into many blocks, or trafilatura's first
+    guess was one short container)."""
+    return _body_chars(draft) < rules.setting("html", "lost_body_share") * prose_chars
+
+
+def fuller_draft(html: str, url: str | None, meta: PageMetadata, rules: RuleSet) -> Draft | None:
+    """The body trafilatura finds with its fallbacks (`fast=False`) on the unpruned page, cleaned
+    with the paragraph steps; None when there is none."""
+    tree = load_html(html)
+    paragraphs = _extract_body(tree, url, fast=False) if tree is not None else []
+    if not paragraphs:
+        return None
+    return clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
 
 
 def extract_html(
@@ -108,21 +187,20 @@ def extract_html(
     page = parse_page(html, max_chars, max_elements)
     tree = page.tree
     meta = page_metadata(tree, url)  # before pruning: bylines and author boxes are widgets
+    prose_chars = page_prose_chars(tree, rules)
     prune_widgets(tree, rules)
-    result = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        fast=True,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-    )
-    if result is None or not (result.text or "").strip():
+    paragraphs = _extract_body(tree, url, fast=True)
+    if paragraphs:
+        paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
+        draft = clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
+    else:
+        draft = Draft(meta.title, [], meta.published)
+    if lost_body(draft, prose_chars, rules):
+        fuller = fuller_draft(page.html, url, meta, rules)
+        if fuller is not None and _body_chars(fuller) > _body_chars(draft):
+            draft = fuller
+    if not draft.paragraphs and not draft.removed:
         raise ExtractionError("no article text found in the HTML (navigation-only or empty page)")
-    paragraphs = result.text.split("\n")
-    paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
-    draft = clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
     return draft.to_article(
         EXTRACTOR_NAME,
         authors=meta.authors,

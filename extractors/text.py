@@ -10,6 +10,7 @@ words with it. The core then goes through the same rule-driven steps as HTML par
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
@@ -22,6 +23,7 @@ MAX_TEXT_CHARS = ExtractionSettings().max_text_chars
 _CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _NUMERIC = re.compile(r"^[\d\W]+$")
 _BOUNDARY = float("-inf")
+_DIGIT = re.compile(r"\d")
 _MAX_TITLE_CHARS = 250
 
 
@@ -30,13 +32,32 @@ def split_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
-def line_score(line: str, rules: RuleSet) -> float:
+def template_labels(lines: list[str], rules: RuleSet) -> frozenset[str]:
+    """Short lines, not sentences, that stand between two sentences at least `label_repeats`
+    times: labels a page template prints between the article's paragraphs ("Article
+    content"). An article does not repeat its subheadings; a teaser list's section names and
+    dates stand between titles, not between sentences."""
+    short = rules.setting("text", "short_line_chars")
+    between = Counter(
+        line
+        for before, line, after in zip(lines, lines[1:], lines[2:], strict=False)
+        if len(line) <= short
+        and not ends_sentence(line)
+        and ends_sentence(before)
+        and ends_sentence(after)
+    )
+    repeats = rules.setting("text", "label_repeats")
+    return frozenset(line for line, count in between.items() if count >= repeats)
+
+
+def line_score(line: str, rules: RuleSet, labels: frozenset[str] = frozenset()) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences). Rule-list debris costs a little (the steps remove it later), numbers (table
-    cells) are neutral, and comment headings are boundaries."""
+    sentences). Rule-list debris and template labels cost a little (so that they do not split
+    the article; they are removed later), numbers (table cells) are neutral, and comment
+    headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
-    if rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
+    if line in labels or rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
         return -float(rules.setting("text", "debris_cost"))
     if _NUMERIC.match(line):
         return 0.0
@@ -45,25 +66,77 @@ def line_score(line: str, rules: RuleSet) -> float:
     return weight - rules.setting("text", cost)
 
 
-def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
-    """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
-    Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
-    found, the first comment boundary ends the search, however long the comments are."""
+def _best_runs(scores: list[float]) -> list[tuple[float, tuple[int, int]]]:
+    """The maximum-sum run of each stretch between boundaries: (score, (start, end))."""
+    runs: list[tuple[float, tuple[int, int]]] = []
     best, best_span = 0.0, None
     running, start = 0.0, 0
-    enough = rules.setting("text", "min_core_score")
-    min_lines = rules.setting("text", "min_core_lines")
-    for index, line in enumerate(lines):
-        score = line_score(line, rules)
-        if score == _BOUNDARY and best >= enough and best_span[1] - best_span[0] >= min_lines:
-            break
+    for index, score in enumerate([*scores, _BOUNDARY]):
+        if score == _BOUNDARY:
+            if best_span is not None:
+                runs.append((best, best_span))
+            best, best_span = 0.0, None
         if score == _BOUNDARY or running + score <= 0:
             running, start = 0.0, index + 1
             continue
         running += score
         if running > best:
             best, best_span = running, (start, index + 1)
-    return best_span
+    return runs
+
+
+def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
+    """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
+    Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
+    found, a run after a comment boundary is taken only when it scores `boundary_overrule`
+    times as much (the article after a "Comments" button or a teaser, not one long comment)."""
+    enough = rules.setting("text", "min_core_score")
+    min_lines = rules.setting("text", "min_core_lines")
+    overrule = rules.setting("text", "boundary_overrule")
+    labels = template_labels(lines, rules)
+    runs = _best_runs([line_score(line, rules, labels) for line in lines])
+    core: tuple[float, tuple[int, int]] | None = None
+    settled = False
+    for score, span in runs:
+        if core is None or score > core[0] * (overrule if settled else 1.0):
+            core = (score, span)
+        settled = core[0] >= enough and core[1][1] - core[1][0] >= min_lines
+    return _bridge_stamps(core, runs, lines, rules)[1] if core else None
+
+
+def _is_stamp(line: str, rules: RuleSet) -> bool:
+    """An end heading with a figure in it: a stamp or a counter ("14 hours ago", "12
+    comments"), which a card inside the article shows as well as a comment does."""
+    return rules.is_end_heading(line) and bool(_DIGIT.search(line))
+
+
+def _bridge_stamps(
+    core: tuple[float, tuple[int, int]],
+    runs: list[tuple[float, tuple[int, int]]],
+    lines: list[str],
+    rules: RuleSet,
+) -> tuple[float, tuple[int, int]]:
+    """The core continued across date stamps inside the article: a video or teaser card with
+    its "14 hours ago" stamp splits the article like a comment header would. The next run is
+    joined when it starts at most `bridge_gap_lines` lines later, no comment heading lies
+    between, and it scores at least `bridge_share` of the run before it (comments are short
+    next to the article they follow)."""
+    gap = rules.setting("text", "bridge_gap_lines")
+    share = rules.setting("text", "bridge_share")
+    total, (start, end) = core
+    last = total
+    for score, (run_start, run_end) in runs:
+        if run_start < end:
+            continue
+        between = lines[end:run_start]
+        if (
+            run_start - end > gap
+            or score < share * last
+            or any(rules.is_end_heading(line) and not _is_stamp(line, rules) for line in between)
+        ):
+            break
+        total, end, last = total + score, run_end, score
+    return total, (start, end)
 
 
 def _title_candidates(header: list[str], rules: RuleSet) -> list[str]:
@@ -117,7 +190,9 @@ def extract_text(
         raise ExtractionError("no article text: only short lines (navigation or a list of links)")
     start, end = span
     header = lines[max(0, start - rules.setting("text", "title_lookback")) : start]
-    draft = Draft(pick_title(header, lines[start:end], rules), lines[start:end])
+    labels = template_labels(lines, rules)
+    core = [line for line in lines[start:end] if line not in labels and not _is_stamp(line, rules)]
+    draft = Draft(pick_title(header, core, rules), core)
     draft.published = _header_date(header, rules)
     around = header + lines[end : end + rules.setting("text", "title_lookback")]
     draft.authors = next((n for line in around if (n := rules.byline_authors(line))), [])

@@ -16,6 +16,7 @@ from extractors.debris import (
     cut_reader_comments,
     drop_gallery_blocks,
     drop_menu_runs,
+    drop_repeated_blocks,
     drop_repeated_paragraphs,
     drop_standfirst_repeats,
     drop_teaser_blocks,
@@ -361,3 +362,87 @@ def test_visible_text_puts_blocks_on_lines_and_skips_invisible_parts() -> None:
         "<script>var x = 1;</script><noscript>enable js</noscript><div>Two</div></body></html>"
     )
     assert visible_text(html) == "Home News\nHead\nOne bold word.\nTwo"
+
+
+def _sentence(n: int) -> str:
+    return (
+        f"Sentence {n} of the story reports what the regional council decided about the new "
+        "water pipeline, how much it will cost and when the first works will start."
+    )
+
+
+def test_article_after_a_comments_button_and_a_teaser_is_found() -> None:
+    teaser = [
+        "Europe's water is under pressure: pollution, droughts and floods take their toll on "
+        "rivers, lakes and the sea, and the costs of repairing the damage keep rising every year.",
+        "Climate Now",
+        "We give you the latest climate facts from the world's leading sources, analyse the "
+        "trends and explain how our planet is changing, in a short programme every week.",
+        "Each episode looks at one region of Europe and the people who live with the changes, "
+        "from farmers in the south to fishermen in the north, and what they do about them.",
+        "Watch the new episode on our website or in the app, and find all the earlier ones in "
+        "the archive, sorted by country, by topic and by the date they were first broadcast.",
+    ]
+    article = [_sentence(n) for n in range(12)]
+    lines = ["Home", *teaser, "Comments", "Business", *article, "Share this article"]
+    start, end = find_core(lines, load_rules())
+    assert lines[start:end] == article
+
+
+def test_a_long_comment_after_the_article_is_not_taken() -> None:
+    article = [_sentence(n) for n in range(6)]
+    comment = [
+        f"I disagree with point {n}: the council never asked the people who live here."
+        for n in range(4)
+    ]
+    lines = ["Home", *article, "Comments", *comment]
+    start, end = find_core(lines, load_rules())
+    assert lines[start:end] == article
+
+
+def test_a_label_printed_between_the_paragraphs_neither_splits_the_article_nor_stays() -> None:
+    first = [_sentence(n) for n in range(4)]
+    second = [_sentence(n) for n in range(4, 10)]
+    teasers = ["Read More", "Economy", "Markets", "Trending", "Sign Up", "Top Stories"]
+    lines = ["Home"]
+    for line in first:
+        lines += [line, "Article content"]
+    lines += teasers
+    for line in second:
+        lines += ["Article content", line]
+    article = extract_text("\n".join([*lines, "Share this article"]))
+    assert article.text.split("\n") == [*first, *second]
+
+
+def test_a_video_card_with_its_time_stamp_inside_the_article_does_not_cut_it() -> None:
+    first = [_sentence(n) for n in range(6)]
+    second = [_sentence(n) for n in range(6, 12)]
+    card = ["WATCH | The council meets", "14 hours ago", "Duration 1:30"]
+    lines = ["Home", *first, *card, *second, "Comments", "I disagree with all of it."]
+    article = extract_text("\n".join(lines))
+    assert [line for line in second if line not in article.text] == []
+    assert "14 hours ago" not in article.text
+    assert "I disagree" not in article.text
+
+
+def test_a_comment_under_its_time_stamp_is_not_joined_to_the_article() -> None:
+    article = [_sentence(n) for n in range(8)]
+    comment = ["Great piece, the council never asked the people who live here about it."]
+    lines = ["Home", *article, "2 hours ago", *comment]
+    start, end = find_core(lines, load_rules())
+    assert lines[start:end] == article
+
+
+def test_a_box_printed_twice_goes_with_every_copy_but_an_article_printed_twice_stays() -> None:
+    box = [
+        "Support our journalism",
+        "Independent reporting needs readers like you: " * 4 + "join us.",
+    ]
+    body = [sentence(n) for n in range(6)]
+    boxed = draft(*body[:3], *box, *body[3:], *box)
+    drop_repeated_blocks(boxed, RULES)
+    assert boxed.paragraphs == body
+    long_body = [f"Part {n}: {PARAGRAPH}" for n in range(6)]
+    twice = draft(*long_body, *long_body)
+    drop_repeated_blocks(twice, RULES)
+    assert twice.paragraphs == [*long_body, *long_body]
