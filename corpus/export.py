@@ -50,6 +50,7 @@ SCHEMA_DOC = (
     ("run_id", "string", True, "provenance: the ingestion run that stored this version"),
     ("extractor", "string", False, "provenance: extractor name and version"),
     ("extractor_version", "string", True, "provenance: the extractor's version alone"),
+    ("original", "string", True, "provenance: sha256 of the archived original (`[archive]`)"),
 )
 
 

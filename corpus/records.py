@@ -42,6 +42,7 @@ class ArticleRecord:
     run_id: str | None
     extractor: str
     extractor_version: str | None
+    original: str | None
 
     def as_dict(self) -> dict[str, object]:
         """The record as plain values (authors as a list), in field order."""
@@ -162,6 +163,7 @@ def to_record(version: ArticleVersion, locator: str, feed: str | None) -> Articl
         run_id=version.run_id,
         extractor=version.extractor,
         extractor_version=extractor_version(version.extractor),
+        original=version.original,
     )
 
 

@@ -234,3 +234,24 @@ def test_rows_name_the_feed_that_listed_them(db_url: str, tmp_path: Path) -> Non
     assert cli(db_url, "--out", str(tmp_path / "out.jsonl")) == 0
     feeds = {row["source"]: row["feed"] for row in read_jsonl(tmp_path / "out.jsonl")}
     assert feeds == {page: "https://news.example.org/rss", "b.txt": None}
+
+
+def test_rows_name_their_archived_original(db_url: str, tmp_path: Path) -> None:
+    from config import ArchiveSettings
+    from corpus.archive import open_archive
+    from extractors import Document
+
+    page = "https://news.example.org/harbour"
+    original = Document(page, "html", f"<html><body><p>{HARBOUR}</p></body></html>".encode())
+    store = open_store(db_url)
+    archive = open_archive(ArchiveSettings(dir=str(tmp_path / "archive")), store.engine, db_url)
+    digests = archive.keep([original])
+    run_id = store.start_run("test", {})
+    store.save_batch(run_id, [item(page, HARBOUR), item("b.txt", SNOW)], digests)
+    store.finish_run(run_id, "completed", {})
+
+    assert cli(db_url, "--out", str(tmp_path / "out.jsonl")) == 0
+    rows = {row["source"]: row["original"] for row in read_jsonl(tmp_path / "out.jsonl")}
+    assert rows == {page: digests[page], "b.txt": None}
+    assert archive.load(rows[page]).payload == original.payload
+    store.close()
