@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -140,6 +141,17 @@ class DedupState(Base):
     value: Mapped[str] = mapped_column(String(255))
 
 
+class RunStatus(StrEnum):
+    """A run's state; the value is what `runs.status` stores."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    CRASHED = "crashed"
+
+
 class Run(Base):
     """One ingestion run (one flow run) with its parameters and final counts. Its owner
     (`host`, `pid`) and `heartbeat_at` (updated with every stored batch) tell a run whose
@@ -149,7 +161,7 @@ class Run(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     flow: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.RUNNING)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prefect_flow_run_id: Mapped[str | None] = mapped_column(String(36))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from corpus.store import SaveResult
 from extractors import InputFailure
+
+if TYPE_CHECKING:
+    from corpus.store import SaveResult
 
 FAILURE_LIST_LIMIT = 200
 
@@ -27,6 +29,10 @@ class RunSummary:
     failure_reasons: Counter = field(default_factory=Counter)
     failure_samples: list[dict[str, str]] = field(default_factory=list)
     extra: Counter = field(default_factory=Counter)
+
+    def expect(self, *names: str) -> None:
+        """Report these extra counts even when they stay 0."""
+        self.extra.update(dict.fromkeys(names, 0))
 
     def add_saved(self, results: list[SaveResult]) -> None:
         for result in results:

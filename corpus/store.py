@@ -18,6 +18,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,9 +34,11 @@ from corpus.dedup import Deduplicator, ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
 from corpus.latest import select_latest
 from corpus.migrate import SchemaError, upgrade
-from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
+from corpus.models import Article, ArticleVersion, Failure, Run, RunStatus, Source, utcnow
 from corpus.normalize import content_hash
-from extractors import Extracted, InputFailure
+from corpus.report import RunSummary
+from corpus.runs import RecordedRun, recording_run
+from extractors import Extracted, FailureStage, InputFailure
 from extractors.inputs import escape_undecodable
 
 EXPORT_FIELDS = (
@@ -236,7 +239,19 @@ class CorpusStore:
         self._write(lambda session: session.add(run))
         return run_id
 
-    def finish_run(self, run_id: str, status: str, counts: dict[str, Any]) -> None:
+    def recording_run(
+        self,
+        flow: str,
+        parameters: dict[str, Any],
+        prefect_flow_run_id: str | None = None,
+        summary: RunSummary | None = None,
+        cancelled_by: tuple[type[BaseException], ...] = (KeyboardInterrupt,),
+    ) -> AbstractContextManager[RecordedRun]:
+        """`with store.recording_run(...) as run:` starts a run and finishes it with the
+        status the block earned (see corpus.runs.recording_run)."""
+        return recording_run(self, flow, parameters, prefect_flow_run_id, summary, cancelled_by)
+
+    def finish_run(self, run_id: str, status: RunStatus, counts: dict[str, Any]) -> None:
         def finish(session: Session) -> None:
             run = session.get(Run, run_id)
             run.status, run.counts, run.finished_at = status, counts, utcnow()
@@ -248,16 +263,16 @@ class CorpusStore:
         they stored (recomputed from their versions and failures); returns how many."""
 
         def mark(session: Session) -> int:
-            running = session.scalars(select(Run).where(Run.status == "running")).all()
+            running = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
             dead = [run for run in running if run_owner_gone(run)]
             for run in dead:
-                run.status = "crashed"
+                run.status = RunStatus.CRASHED
                 run.counts = stored_counts(session, run.id)
                 run.finished_at = run.heartbeat_at or run.started_at
             return len(dead)
 
         with self.reading() as session:
-            running = session.scalars(select(Run).where(Run.status == "running")).all()
+            running = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
             if not any(run_owner_gone(run) for run in running):
                 return 0
         return self._write(mark)
@@ -269,10 +284,10 @@ class CorpusStore:
 
         def cancel(session: Session) -> int:
             runs = session.scalars(
-                select(Run).where(Run.prefect_flow_run_id.in_(ids), Run.status == "running")
+                select(Run).where(Run.prefect_flow_run_id.in_(ids), Run.status == RunStatus.RUNNING)
             ).all()
             for run in runs:
-                run.status, run.finished_at = "cancelled", utcnow()
+                run.status, run.finished_at = RunStatus.CANCELLED, utcnow()
             return len(runs)
 
         return self._write(cancel)
@@ -398,7 +413,7 @@ class CorpusStore:
                 except Exception as exc:  # noqa: BLE001 - recorded, the batch goes on
                     if is_locked_error(exc):
                         raise  # the whole batch is tried again
-                    failed.append(InputFailure(item.source, store_reason(exc), "store"))
+                    failed.append(InputFailure(item.source, store_reason(exc), FailureStage.STORE))
             session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
             return saved, failed
 

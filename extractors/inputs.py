@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from config import ExtractionSettings
-from extractors.article import Document, DocumentKind
+from extractors.article import Document, DocumentKind, FailureStage
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt",)
@@ -33,7 +33,7 @@ class InputFailure:
 
     source: str
     reason: str
-    stage: str = "read"
+    stage: FailureStage = FailureStage.READ
 
 
 def input_kind(path: Path) -> str | None:

@@ -70,7 +70,7 @@ def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
     from newscorpus.prefect_env import prefect_api
 
     with prefect_api():
-        from flows.pipeline import RunCancelled
+        from corpus.runs import RunCancelled
 
         try:
             counts = flow_call()
