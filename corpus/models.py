@@ -42,7 +42,7 @@ class Source(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Article(Base):
+class ArticleRow(Base):
     """One article, identified by its canonical URL or (for imports) its source path."""
 
     __tablename__ = "articles"

@@ -34,7 +34,7 @@ from corpus.dedup import Deduplicator, ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
 from corpus.latest import select_latest
 from corpus.migrate import SchemaError, upgrade
-from corpus.models import Article, ArticleVersion, Failure, Run, RunStatus, Source, utcnow
+from corpus.models import ArticleRow, ArticleVersion, Failure, Run, RunStatus, Source, utcnow
 from corpus.normalize import content_hash
 from corpus.report import RunSummary
 from corpus.runs import RecordedRun, recording_run
@@ -349,7 +349,7 @@ class CorpusStore:
         key = article_key(item.source, item.url)
         ident = article_id(key)
         web_url = canonical_url(item.url) if is_web_url(item.url) else None
-        article = session.get(Article, ident)
+        article = session.get(ArticleRow, ident)
         digest = content_hash(item.article.text)
         language = item.article.language
         if article is not None:
@@ -363,7 +363,9 @@ class CorpusStore:
                 return SaveResult(item.source, ident, latest.version, "unchanged", language)
         source = self._source(session, escape_undecodable(item.source)[:2048])
         if article is None:
-            article = Article(id=ident, key=key, url=web_url, source_id=source.id, latest_version=0)
+            article = ArticleRow(
+                id=ident, key=key, url=web_url, source_id=source.id, latest_version=0
+            )
             session.add(article)
             session.flush()
         art = item.article
@@ -439,7 +441,7 @@ class CorpusStore:
 
     def count_articles(self) -> int:
         with self.reading() as session:
-            return session.scalar(select(func.count()).select_from(Article)) or 0
+            return session.scalar(select(func.count()).select_from(ArticleRow)) or 0
 
     def iter_latest(
         self, canonical_only: bool = False, batch: int = 500

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, insert, select
 from corpus.identity import article_id
 from corpus.migrate import upgrade
 from corpus.models import (
-    Article,
+    ArticleRow,
     ArticleVersion,
     FeedEntry,
     FetchState,
@@ -61,7 +61,7 @@ def build_old_corpus(engine: Engine) -> dict[int, str]:
             ident = article_id(key)
             url = key[4:] if key.startswith("url:") else None
             db.execute(
-                insert(Article).values(
+                insert(ArticleRow).values(
                     id=ident, key=key, url=url, source_id=source, latest_version=len(minutes),
                     created_at=T0 + timedelta(minutes=minutes[0]),
                     updated_at=T0 + timedelta(minutes=minutes[-1]),
@@ -124,7 +124,7 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
     upgrade(engine, "0004_courlan_urls")
 
     with engine.connect() as db:
-        ids = set(db.scalars(select(Article.id)))
+        ids = set(db.scalars(select(ArticleRow.id)))
         assert ids == {
             article_id("url:" + MERGED),
             article_id("url:" + DOTS),
@@ -152,7 +152,7 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
             "url:https://ex.com/p?a=1&b=2 version 2",
             "url:https://ex.com/p?a=1&b=2 version 3",
         ]
-        article = db.execute(select(Article).where(Article.id == merged)).one()
+        article = db.execute(select(ArticleRow).where(ArticleRow.id == merged)).one()
         assert (article.key, article.url, article.latest_version) == ("url:" + MERGED, MERGED, 5)
         assert article.created_at.replace(tzinfo=UTC) == T0
         version_urls = db.execute(select(ArticleVersion.article_id, ArticleVersion.url)).all()
@@ -166,7 +166,7 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
         assert sorted(dots) == [1, 2]
 
         # Every article's versions are numbered 1..latest_version with no gap.
-        for ident, latest in db.execute(select(Article.id, Article.latest_version)):
+        for ident, latest in db.execute(select(ArticleRow.id, ArticleRow.latest_version)):
             numbers = db.scalars(
                 select(ArticleVersion.version).where(ArticleVersion.article_id == ident)
             ).all()
