@@ -80,6 +80,9 @@ class ArticleVersion(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     content_hash: Mapped[str] = mapped_column(String(64))
     extractor: Mapped[str] = mapped_column(String(128))
+    # What extraction noticed about this text, e.g. "page truncated to its first N characters";
+    # NULL when nothing was.
+    warnings: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     cluster_id: Mapped[str | None] = mapped_column(String(32))
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
     similarity: Mapped[float | None] = mapped_column(Float)

@@ -60,6 +60,7 @@ class SaveResult:
     language: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None
+    warnings: tuple[str, ...] = ()
 
 
 class StoreError(Exception):
@@ -333,6 +334,21 @@ class CorpusStore:
             ).all()
             return [{"source": f.source, "stage": f.stage, "reason": f.reason} for f in rows]
 
+    def run_warnings(self, run_id: str) -> list[dict[str, str]]:
+        """What extraction noticed about the texts a run stored (e.g. a truncated page)."""
+        with self.reading() as session:
+            rows = session.execute(
+                select(ArticleVersion.url, Source.locator, ArticleVersion.warnings)
+                .join(Source, Source.id == ArticleVersion.source_id)
+                .where(ArticleVersion.run_id == run_id, ArticleVersion.warnings.is_not(None))
+                .order_by(ArticleVersion.id)
+            ).all()
+            return [
+                {"article": url or locator, "warning": warning}
+                for url, locator, warnings in rows
+                for warning in warnings or ()
+            ]
+
     # Articles ----------------------------------------------------------------------------
 
     def _source(self, session: Session, locator: str) -> Source:
@@ -383,6 +399,7 @@ class CorpusStore:
             url=web_url or art.url,
             content_hash=digest,
             extractor=art.extractor,
+            warnings=list(art.warnings) or None,
         )
         session.add(version)
         article.latest_version = version.version
@@ -393,7 +410,7 @@ class CorpusStore:
         status = "new" if version.version == 1 else "new_version"
         return SaveResult(
             item.source, ident, version.version, status, language,
-            version.duplicate_of, version.similarity,
+            version.duplicate_of, version.similarity, tuple(art.warnings),
         )  # fmt: skip
 
     def save_batch(

@@ -16,7 +16,7 @@ from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
 from config import Settings
-from corpus.report import RunSummary, failures_markdown, summary_rows
+from corpus.report import RunSummary, failures_markdown, summary_rows, warnings_markdown
 from corpus.runs import RecordedRun
 from corpus.store import CorpusStore, SaveResult
 from extractors import (
@@ -90,7 +90,8 @@ def publish_report(flow_name: str, run_id: str, summary: RunSummary) -> None:
     )
     create_markdown_artifact(
         key=f"{key}-failures",
-        markdown=failures_markdown(summary.failure_samples, summary.failures),
+        markdown=failures_markdown(summary.failure_samples, summary.failures)
+        + warnings_markdown(summary.warning_samples),
         description=f"newscorpus run {run_id}: failures",
     )
 

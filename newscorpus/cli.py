@@ -317,6 +317,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if args.json:
         for run in runs:
             run["failures"] = store.run_failures(run["id"])
+            run["warnings"] = store.run_warnings(run["id"])
             run.update(flow_runs.get(run["prefect_flow_run_id"], {}))
             print(json.dumps(run, ensure_ascii=False))
         return 0
@@ -342,6 +343,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"    {prefect_line(run['prefect_flow_run_id'], flow_runs)}")
         for failure in store.run_failures(run["id"])[: args.failures]:
             print(f"    ! {failure['source']} [{failure['stage']}] {failure['reason']}")
+        for warning in store.run_warnings(run["id"])[: args.failures]:
+            print(f"    ~ {warning['article']} {warning['warning']}")
     return 0
 
 
