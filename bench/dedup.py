@@ -662,8 +662,7 @@ def rebuild(count: int, settings: Settings) -> dict:
     `count` stored signatures (random ones: only loading and indexing is measured)."""
     from sqlalchemy import insert
 
-    from corpus.models import Article as ArticleRow
-    from corpus.models import ArticleVersion, Source, StoredSignature
+    from corpus.models import ArticleRow, ArticleVersion, Source, StoredSignature
 
     config = settings.dedup
     hasher = MinHasher(config.num_perm, config.seed)

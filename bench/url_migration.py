@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from corpus.identity import article_id, canonical_url  # noqa: E402
 from corpus.migrate import upgrade  # noqa: E402
-from corpus.models import Article, ArticleVersion, Run, Source  # noqa: E402
+from corpus.models import ArticleRow, ArticleVersion, Run, Source  # noqa: E402
 from corpus.store import create_db_engine  # noqa: E402
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -79,7 +79,7 @@ def old_corpus(url: str, count: int) -> None:
                                       counts={}, started_at=T0))  # fmt: skip
         db.execute(insert(Source).values(id=1, locator="bench", kind="file",
                                          first_seen=T0, last_seen=T0))  # fmt: skip
-        db.execute(insert(Article), articles)
+        db.execute(insert(ArticleRow), articles)
         db.execute(insert(ArticleVersion), versions)
     engine.dispose()
 
@@ -94,7 +94,7 @@ def time_migration(count: int) -> None:
         elapsed = time.perf_counter() - start
         with engine.connect() as db:
             kept = db.scalar(select(func.count()).select_from(ArticleVersion))
-            left = db.scalar(select(func.count()).select_from(Article))
+            left = db.scalar(select(func.count()).select_from(ArticleRow))
         engine.dispose()
     print(
         f"migration: {count} articles ({count // 10} merged) in {elapsed:.2f} s; "

@@ -27,7 +27,7 @@ from warcio.warcwriter import WARCWriter
 
 from config import ArchiveSettings
 from corpus.latest import select_latest
-from corpus.models import Article, ArticleVersion, StoredOriginal
+from corpus.models import ArticleRow, ArticleVersion, StoredOriginal
 from extractors import Document, InputFailure
 
 FILE_PATTERN = "originals-{:05d}.warc.gz"
@@ -181,13 +181,13 @@ class OriginalsArchive:
     ) -> Iterator[Document]:
         """The archived original of each article's latest version (stored since `since`, on
         host `site` or its subdomains), as a Document that saves back to the same article."""
-        query = select_latest(Article.key, Article.url, ArticleVersion.original).where(
+        query = select_latest(ArticleRow.key, ArticleRow.url, ArticleVersion.original).where(
             ArticleVersion.original.is_not(None)
         )
         if since is not None:
             query = query.where(ArticleVersion.created_at >= since)
         with self.sessions() as session:
-            rows = session.execute(query.order_by(Article.id)).all()
+            rows = session.execute(query.order_by(ArticleRow.id)).all()
         for key, url, digest in rows:
             host = (urlsplit(url).hostname or "") if url else ""
             if site and host != site and not host.endswith("." + site):

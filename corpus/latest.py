@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import Select, and_, select
 
-from corpus.models import Article, ArticleVersion
+from corpus.models import ArticleRow, ArticleVersion
 
 IS_LATEST = and_(
-    Article.id == ArticleVersion.article_id, Article.latest_version == ArticleVersion.version
+    ArticleRow.id == ArticleVersion.article_id, ArticleRow.latest_version == ArticleVersion.version
 )
 
 
 def select_latest(*columns: Any) -> Select[Any]:
     """`SELECT columns` over the latest version of every article (ArticleVersion rows joined
     to their article on its `latest_version`); add where/order clauses as needed."""
-    return select(*columns).select_from(ArticleVersion).join(Article, IS_LATEST)
+    return select(*columns).select_from(ArticleVersion).join(ArticleRow, IS_LATEST)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -41,7 +42,7 @@ class Source(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Article(Base):
+class ArticleRow(Base):
     """One article, identified by its canonical URL or (for imports) its source path."""
 
     __tablename__ = "articles"
@@ -79,6 +80,9 @@ class ArticleVersion(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     content_hash: Mapped[str] = mapped_column(String(64))
     extractor: Mapped[str] = mapped_column(String(128))
+    # What extraction noticed about this text, e.g. "page truncated to its first N characters";
+    # NULL when nothing was.
+    warnings: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     cluster_id: Mapped[str | None] = mapped_column(String(32))
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
     similarity: Mapped[float | None] = mapped_column(Float)
@@ -155,6 +159,17 @@ class DedupState(Base):
     value: Mapped[str] = mapped_column(String(255))
 
 
+class RunStatus(StrEnum):
+    """A run's state; the value is what `runs.status` stores."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    CRASHED = "crashed"
+
+
 class Run(Base):
     """One ingestion run (one flow run) with its parameters and final counts. Its owner
     (`host`, `pid`) and `heartbeat_at` (updated with every stored batch) tell a run whose
@@ -164,7 +179,7 @@ class Run(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     flow: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.RUNNING)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prefect_flow_run_id: Mapped[str | None] = mapped_column(String(36))

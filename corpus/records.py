@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from corpus.latest import IS_LATEST
-from corpus.models import Article, ArticleVersion, FeedEntry, Source
+from corpus.models import ArticleRow, ArticleVersion, FeedEntry, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,7 @@ def select_versions(selection: VersionFilter) -> Select:
             ),
         )
     else:
-        query = query.join(Article, IS_LATEST)
+        query = query.join(ArticleRow, IS_LATEST)
     if selection.all_versions and selection.as_of is not None:
         query = query.where(ArticleVersion.created_at <= selection.as_of)
     if selection.language:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from corpus.store import SaveResult
 from extractors import InputFailure
+
+if TYPE_CHECKING:
+    from corpus.store import SaveResult
 
 FAILURE_LIST_LIMIT = 200
 
@@ -26,7 +28,12 @@ class RunSummary:
     languages: Counter = field(default_factory=Counter)
     failure_reasons: Counter = field(default_factory=Counter)
     failure_samples: list[dict[str, str]] = field(default_factory=list)
+    warning_samples: list[dict[str, str]] = field(default_factory=list)
     extra: Counter = field(default_factory=Counter)
+
+    def expect(self, *names: str) -> None:
+        """Report these extra counts even when they stay 0."""
+        self.extra.update(dict.fromkeys(names, 0))
 
     def add_saved(self, results: list[SaveResult]) -> None:
         for result in results:
@@ -43,6 +50,9 @@ class RunSummary:
                 else:
                     self.duplicates += 1
             self.languages[result.language or "unknown"] += 1
+            for warning in result.warnings:
+                if len(self.warning_samples) < FAILURE_LIST_LIMIT:
+                    self.warning_samples.append({"source": result.source, "warning": warning})
 
     def add_failures(self, failures: list[InputFailure]) -> None:
         for failure in failures:
@@ -108,4 +118,16 @@ def failures_markdown(samples: list[dict[str, str]], total: int) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     if total > len(samples):
         lines.append(f"\n… and {total - len(samples)} more (see `newscorpus runs`).")
+    return "\n".join(lines)
+
+
+def warnings_markdown(samples: list[dict[str, str]]) -> str:
+    """A markdown list of what extraction noticed about stored texts (e.g. a truncated page),
+    empty when nothing was noticed."""
+    if not samples:
+        return ""
+    lines = ["", f"# {len(samples)} warning(s)", "", "| source | warning |", "|---|---|"]
+    for item in samples:
+        cells = [item[k].replace("|", "\\|").replace("\n", " ") for k in ("source", "warning")]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

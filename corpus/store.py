@@ -18,6 +18,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,10 +34,12 @@ from corpus.dedup import Deduplicator, ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
 from corpus.latest import select_latest
 from corpus.migrate import SchemaError, upgrade
-from corpus.models import Article, ArticleVersion, Failure, Run, Source, utcnow
+from corpus.models import ArticleRow, ArticleVersion, Failure, Run, RunStatus, Source, utcnow
 from corpus.normalize import content_hash
 from corpus.records import RECORD_FIELDS
-from extractors import Extracted, InputFailure
+from corpus.report import RunSummary
+from corpus.runs import RecordedRun, recording_run
+from extractors import Extracted, FailureStage, InputFailure
 from extractors.inputs import escape_undecodable
 
 EXPORT_FIELDS = RECORD_FIELDS  # the columns of every export: one record type
@@ -54,6 +57,7 @@ class SaveResult:
     language: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None
+    warnings: tuple[str, ...] = ()
 
 
 class StoreError(Exception):
@@ -238,7 +242,29 @@ class CorpusStore:
         self._write(lambda session: session.add(run))
         return run_id
 
-    def finish_run(self, run_id: str, status: str, counts: dict[str, Any]) -> None:
+    def recording_run(
+        self,
+        flow: str,
+        parameters: dict[str, Any],
+        prefect_flow_run_id: str | None = None,
+        summary: RunSummary | None = None,
+        cancelled_by: tuple[type[BaseException], ...] = (KeyboardInterrupt,),
+        *,
+        prefect_flow_run_name: str | None = None,
+    ) -> AbstractContextManager[RecordedRun]:
+        """`with store.recording_run(...) as run:` starts a run and finishes it with the
+        status the block earned (see corpus.runs.recording_run)."""
+        return recording_run(
+            self,
+            flow,
+            parameters,
+            prefect_flow_run_id,
+            summary,
+            cancelled_by,
+            prefect_flow_run_name=prefect_flow_run_name,
+        )
+
+    def finish_run(self, run_id: str, status: RunStatus, counts: dict[str, Any]) -> None:
         def finish(session: Session) -> None:
             run = session.get(Run, run_id)
             run.status, run.counts, run.finished_at = status, counts, utcnow()
@@ -250,16 +276,16 @@ class CorpusStore:
         they stored (recomputed from their versions and failures); returns how many."""
 
         def mark(session: Session) -> int:
-            running = session.scalars(select(Run).where(Run.status == "running")).all()
+            running = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
             dead = [run for run in running if run_owner_gone(run)]
             for run in dead:
-                run.status = "crashed"
+                run.status = RunStatus.CRASHED
                 run.counts = stored_counts(session, run.id)
                 run.finished_at = run.heartbeat_at or run.started_at
             return len(dead)
 
         with self.reading() as session:
-            running = session.scalars(select(Run).where(Run.status == "running")).all()
+            running = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
             if not any(run_owner_gone(run) for run in running):
                 return 0
         return self._write(mark)
@@ -271,10 +297,10 @@ class CorpusStore:
 
         def cancel(session: Session) -> int:
             runs = session.scalars(
-                select(Run).where(Run.prefect_flow_run_id.in_(ids), Run.status == "running")
+                select(Run).where(Run.prefect_flow_run_id.in_(ids), Run.status == RunStatus.RUNNING)
             ).all()
             for run in runs:
-                run.status, run.finished_at = "cancelled", utcnow()
+                run.status, run.finished_at = RunStatus.CANCELLED, utcnow()
             return len(runs)
 
         return self._write(cancel)
@@ -321,6 +347,21 @@ class CorpusStore:
             ).all()
             return [{"source": f.source, "stage": f.stage, "reason": f.reason} for f in rows]
 
+    def run_warnings(self, run_id: str) -> list[dict[str, str]]:
+        """What extraction noticed about the texts a run stored (e.g. a truncated page)."""
+        with self.reading() as session:
+            rows = session.execute(
+                select(ArticleVersion.url, Source.locator, ArticleVersion.warnings)
+                .join(Source, Source.id == ArticleVersion.source_id)
+                .where(ArticleVersion.run_id == run_id, ArticleVersion.warnings.is_not(None))
+                .order_by(ArticleVersion.id)
+            ).all()
+            return [
+                {"article": url or locator, "warning": warning}
+                for url, locator, warnings in rows
+                for warning in warnings or ()
+            ]
+
     # Articles ----------------------------------------------------------------------------
 
     def _source(self, session: Session, locator: str) -> Source:
@@ -339,7 +380,7 @@ class CorpusStore:
         key = article_key(item.source, item.url)
         ident = article_id(key)
         web_url = canonical_url(item.url) if is_web_url(item.url) else None
-        article = session.get(Article, ident)
+        article = session.get(ArticleRow, ident)
         digest = content_hash(item.article.text)
         language = item.article.language
         if article is not None:
@@ -353,7 +394,9 @@ class CorpusStore:
                 return SaveResult(item.source, ident, latest.version, "unchanged", language)
         source = self._source(session, escape_undecodable(item.source)[:2048])
         if article is None:
-            article = Article(id=ident, key=key, url=web_url, source_id=source.id, latest_version=0)
+            article = ArticleRow(
+                id=ident, key=key, url=web_url, source_id=source.id, latest_version=0
+            )
             session.add(article)
             session.flush()
         art = item.article
@@ -372,6 +415,7 @@ class CorpusStore:
             content_hash=digest,
             extractor=art.extractor,
             original=original,
+            warnings=list(art.warnings) or None,
         )
         session.add(version)
         article.latest_version = version.version
@@ -382,7 +426,7 @@ class CorpusStore:
         status = "new" if version.version == 1 else "new_version"
         return SaveResult(
             item.source, ident, version.version, status, language,
-            version.duplicate_of, version.similarity,
+            version.duplicate_of, version.similarity, tuple(art.warnings),
         )  # fmt: skip
 
     def save_batch(
@@ -407,7 +451,7 @@ class CorpusStore:
                 except Exception as exc:  # noqa: BLE001 - recorded, the batch goes on
                     if is_locked_error(exc):
                         raise  # the whole batch is tried again
-                    failed.append(InputFailure(item.source, store_reason(exc), "store"))
+                    failed.append(InputFailure(item.source, store_reason(exc), FailureStage.STORE))
             session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
             return saved, failed
 
@@ -433,7 +477,7 @@ class CorpusStore:
 
     def count_articles(self) -> int:
         with self.reading() as session:
-            return session.scalar(select(func.count()).select_from(Article)) or 0
+            return session.scalar(select(func.count()).select_from(ArticleRow)) or 0
 
     def iter_latest(
         self, canonical_only: bool = False, batch: int = 500

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 DocumentKind = Literal["html", "text"]
 
 
+class FailureStage(StrEnum):
+    """Where an input failed; the value is what the corpus stores in `failures.stage`."""
+
+    READ = "read"
+    EXTRACT = "extract"
+    FETCH = "fetch"
+    FEED = "feed"
+    STORE = "store"
+
+
 class ExtractionError(Exception):
     """A document could not be turned into an article; the message is the recorded reason."""
 
-    def __init__(self, reason: str, stage: str = "extract") -> None:
+    def __init__(self, reason: str, stage: FailureStage = FailureStage.EXTRACT) -> None:
         super().__init__(reason)
         self.reason = reason
         self.stage = stage

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
-from trafilatura.json_metadata import normalize_authors
-from trafilatura.metadata import extract_author
-from trafilatura.utils import trim
-from trafilatura.xpaths import REGEXP_NS
+
+from extractors.trafilatura_compat import REGEXP_NS, extract_author, normalize_authors, trim
 
 _MAX_AUTHOR_CHARS = 120
 # The parts removed before the search (trafilatura's `AUTHOR_DISCARD_XPATHS`), as a test on an

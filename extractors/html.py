@@ -27,10 +27,10 @@ from extractors.visible_text import visible_lines
 EXTRACTOR_NAME = f"newscorpus-html+trafilatura-{trafilatura.__version__}"
 MAX_HTML_CHARS = ExtractionSettings().max_html_chars
 MAX_TREE_ELEMENTS = ExtractionSettings().max_tree_elements
-# Scripts and styles are invisible and often megabytes of inline data: dropped before the size
-# limit is applied, so that a page's size counts what can hold text.
 # Extracted paragraphs at least this long locate the article text on the page.
 _MIN_ANCHOR_CHARS = 40
+# Scripts and styles are invisible and often megabytes of inline data: dropped before the size
+# limit is applied, so that a page's size counts what can hold text.
 _INVISIBLE_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from config import ExtractionSettings
-from extractors.article import Document, DocumentKind
+from extractors.article import Document, DocumentKind, FailureStage
+from extractors.decompress import CorruptStream, OverLimit, TruncatedStream, gunzip
 from extractors.warc import WARC_SUFFIXES, read_warc
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -36,7 +36,7 @@ class InputFailure:
 
     source: str
     reason: str
-    stage: str = "read"
+    stage: FailureStage = FailureStage.READ
 
 
 def input_kind(path: Path) -> str | None:
@@ -127,16 +127,16 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
 def _gunzip(data: bytes, max_bytes: int) -> bytes:
     """Decompress with a ceiling, so a gzip bomb is refused instead of filling memory; a
     stream that ends early (a truncated download) is refused rather than stored in part."""
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        out = inflater.decompress(data, max_bytes + 1)
-    except zlib.error as exc:
+        return gunzip(data, max_bytes)
+    except CorruptStream as exc:
         raise ValueError(f"corrupt gzip data: {exc}") from exc
-    if len(out) > max_bytes or inflater.unconsumed_tail:
-        raise ValueError(f"decompressed size is over the {max_bytes}-byte limit")
-    if not inflater.eof:
-        raise ValueError("truncated gzip data: the file ends before the compressed stream does")
-    return out
+    except OverLimit as exc:
+        raise ValueError(f"decompressed size is over the {max_bytes}-byte limit") from exc
+    except TruncatedStream as exc:
+        raise ValueError(
+            "truncated gzip data: the file ends before the compressed stream does"
+        ) from exc
 
 
 _JSON_TYPES = {dict: "an object", list: "an array", bool: "a boolean", int: "a number"}

@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.metadata import examine_meta, extract_url
 
 from extractors.authors import author_names
 from extractors.bylines import find_author
 from extractors.headline import page_title, site_names
 from extractors.jsonld import article_jsonld
 from extractors.rules import RuleSet, load_rules
+from extractors.trafilatura_compat import examine_meta, extract_url
 
 _DATE_OPTIONS = {"extensive_search": False, "original_date": True}
 

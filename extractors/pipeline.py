@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from config import ExtractionSettings, LanguageSettings, Settings
-from extractors.article import Article, Document, ExtractionError
+from extractors.article import Article, Document, ExtractionError, FailureStage
 from extractors.encoding import decode_bytes
 from extractors.html import extract_html
 from extractors.inputs import InputFailure
@@ -54,7 +54,9 @@ def _decoded(doc: Document, config: ExtractionConfig) -> str:
     if isinstance(doc.payload, str):
         return doc.payload
     if len(doc.payload) > config.max_input_bytes:
-        raise ExtractionError(f"input is over the {config.max_input_bytes}-byte limit", "read")
+        raise ExtractionError(
+            f"input is over the {config.max_input_bytes}-byte limit", FailureStage.READ
+        )
     return decode_bytes(doc.payload, doc.charset, html=doc.kind == "html")
 
 
@@ -110,5 +112,7 @@ def extract_many(
         except ExtractionError as exc:
             results.append(InputFailure(doc.source, exc.reason, exc.stage))
         except Exception as exc:  # noqa: BLE001 - one broken page never fails the batch
-            results.append(InputFailure(doc.source, f"{type(exc).__name__}: {exc}", "extract"))
+            results.append(
+                InputFailure(doc.source, f"{type(exc).__name__}: {exc}", FailureStage.EXTRACT)
+            )
     return results

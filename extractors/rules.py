@@ -8,7 +8,6 @@ known after extraction. `structure.toml` holds the language-independent settings
 from __future__ import annotations
 
 import re
-import re._parser as sre_parse
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,15 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from config import RULES_DIR, ExtractionSettings
+from extractors import regex_syntax
 
 DEFAULT_LANGUAGES = ExtractionSettings().rule_languages
 # Debris phrases are short; longer paragraphs are article text and are not matched at all.
 MAX_DEBRIS_CHARS = 1200
 _MEMO_SIZE = 50_000
-# Lower-case words that may stand inside a person's name ("Ludwig van Beethoven").
-_NAME_PARTICLES = frozenset(
-    {"van", "von", "der", "den", "de", "da", "di", "del", "la", "le", "bin"}
-)
 
 
 def _whole_line(patterns: list[str]) -> re.Pattern[str] | None:
@@ -39,19 +35,19 @@ def fold_case(text: str) -> str:
     return text.casefold().replace("ı", "i").replace("\u0307", "")
 
 
-def _first_literals(items: sre_parse.SubPattern | list) -> set[str] | None:
+def _first_literals(items: regex_syntax.SubPattern | list) -> set[str] | None:
     """Literal texts one of which starts any match of the parsed pattern `items` (leading word
     boundaries skipped, alternatives expanded), or None when it does not start with literal text."""
     starts = {""}
     for op, arg in items:
-        if op is sre_parse.LITERAL:
+        if op is regex_syntax.LITERAL:
             starts = {start + chr(arg) for start in starts}
             continue
-        if op is sre_parse.AT and starts == {""}:
+        if op is regex_syntax.AT and starts == {""}:
             continue
-        if op is sre_parse.SUBPATTERN:
+        if op is regex_syntax.SUBPATTERN:
             inner = _first_literals(arg[3])
-        elif op is sre_parse.BRANCH:
+        elif op is regex_syntax.BRANCH:
             branches = [_first_literals(branch) for branch in arg[1]]
             inner = None if None in branches else set().union(*branches)
         else:
@@ -67,11 +63,11 @@ def required_words(pattern: str) -> frozenset[str] | None:
     the case-folded texts one of which a line must contain to match it; None for other patterns.
     Such patterns are slow (the regex engine tries every start of the run): a line containing
     none of these texts cannot match and is not tried."""
-    items = list(sre_parse.parse(pattern, re.IGNORECASE))
-    if not items or items[0][0] is not sre_parse.MAX_REPEAT:
+    items = list(regex_syntax.parse(pattern, re.IGNORECASE))
+    if not items or items[0][0] is not regex_syntax.MAX_REPEAT:
         return None
     *_, repeated = items[0][1]
-    if list(repeated) != [(sre_parse.ANY, None)]:
+    if list(repeated) != [(regex_syntax.ANY, None)]:
         return None
     literals = _first_literals(items[1:])
     return frozenset(fold_case(text) for text in literals) if literals else None

@@ -1,7 +1,8 @@
 """Render an HTML page to all its visible text, one block per line (what a copy-paste gives).
 
-Used to build the plain-text benchmark input and by tests of the plain-text cleaner; scripts,
-styles, templates and other invisible parts are skipped, block elements start a new line.
+The HTML extractor reads it to find prose that follows the extracted text; it also builds the
+plain-text benchmark input and the tests of the plain-text cleaner. Scripts, styles, templates
+and other invisible parts are skipped, block elements start a new line.
 """
 
 from __future__ import annotations

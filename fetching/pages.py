@@ -13,32 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from config import FetchSettings
-from extractors import Document, InputFailure
+from extractors import Document, FailureStage, InputFailure
 from extractors.article import DocumentKind
 from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators
+from fetching.polling import FeedPoll, poll_feeds, remember_feeds
+from fetching.sitemap_polling import DateWindow, SitemapPoll, poll_sitemaps, remember_sitemaps
 from fetching.state import FetchMemory
-from fetching.urls import article_url, fetch_key, request_url
+from fetching.targets import FetchTarget
+from fetching.urls import article_url, request_url
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-
-
-@dataclass(frozen=True)
-class FetchTarget:
-    """A URL to fetch as listed by the user or a feed, with what the feed said about it."""
-
-    url: str
-    feed: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        """The canonical URL its fetch state is stored under."""
-        return fetch_key(self.url)
 
 
 @dataclass
@@ -101,6 +89,23 @@ class PageFetcher:
     def __exit__(self, *exc_info: object) -> None:
         self.fetcher.close()
 
+    def poll(self, feeds: list[str]) -> FeedPoll:
+        """Fetch each feed (conditional GET) and list its entries not handled before."""
+        return poll_feeds(self.fetcher, self.memory, feeds)
+
+    def remember_feeds(self, poll: FeedPoll) -> None:
+        """Store the validators of polled feeds whose every entry is now handled."""
+        remember_feeds(self.memory, poll)
+
+    def poll_sitemaps(self, urls: list[str], window: DateWindow | None = None) -> SitemapPoll:
+        """Fetch each sitemap (conditional GET), follow indexes, list the entries not handled
+        before (only those dated inside `window`, when given)."""
+        return poll_sitemaps(self.fetcher, self.memory, urls, window)
+
+    def remember_sitemaps(self, poll: SitemapPoll) -> None:
+        """Store the validators of polled sitemaps whose every entry is now handled."""
+        remember_sitemaps(self.memory, poll)
+
     def fetch_batch(self, inputs: Iterable[FetchTarget | InputFailure]) -> FetchedBatch:
         """Fetch every target; InputFailures (e.g. from feed polling) pass through."""
         inputs = list(inputs)
@@ -116,7 +121,7 @@ class PageFetcher:
                     request_url(item.url), PAGE_TYPES, known.get(item.key)
                 )
             except FetchError as exc:
-                batch.items.append(InputFailure(item.url, exc.reason, "fetch"))
+                batch.items.append(InputFailure(item.url, exc.reason, FailureStage.FETCH))
                 if exc.permanent:
                     batch.given_up.append(item)
                 continue
@@ -133,7 +138,8 @@ class PageFetcher:
         """Keep validators and mark feed entries seen for pages now handled: stored, not
         modified, fetched but without an article, or failed for good (refetching would not
         change that)."""
-        handled = set(stored_sources) | {f.source for f in failures if f.stage == "extract"}
+        extract_failed = {f.source for f in failures if f.stage == FailureStage.EXTRACT}
+        handled = set(stored_sources) | extract_failed
         done = [t for t in batch.targets if t.url in handled] + batch.not_modified
         done += batch.given_up
         self.memory.remember_validators(

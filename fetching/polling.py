@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from corpus.models import utcnow
-from extractors import InputFailure
+from extractors import FailureStage, InputFailure
 from fetching.feeds import FeedError, parse_feed
 from fetching.http import FEED_TYPES, Fetcher, FetchError, Validators
-from fetching.pages import FetchTarget
 from fetching.state import FetchMemory
+from fetching.targets import FetchTarget
 from fetching.urls import fetch_key, request_url
 
 
@@ -76,7 +76,7 @@ def poll_feeds(fetcher: Fetcher, memory: FetchMemory, feeds: list[str]) -> FeedP
                 continue
             items = parse_feed(response.body, response.url, response.content_type)
         except (FetchError, FeedError) as exc:
-            poll.inputs.append(InputFailure(feed_url, str(exc), "feed"))
+            poll.inputs.append(InputFailure(feed_url, str(exc), FailureStage.FEED))
             outcomes.failed[key] = str(exc)
             continue
         seen = memory.seen_entries(key)

@@ -16,7 +16,6 @@ from config import FetchSettings
 from corpus.models import utcnow
 from extractors import InputFailure
 from fetching.http import Fetcher, FetchError, Validators
-from fetching.pages import FetchTarget
 from fetching.polling import SourceOutcomes
 from fetching.sitemaps import (
     SITEMAP_TYPES,
@@ -28,6 +27,7 @@ from fetching.sitemaps import (
     robots_sitemaps,
 )
 from fetching.state import FetchMemory
+from fetching.targets import FetchTarget
 from fetching.urls import fetch_key, request_url
 
 

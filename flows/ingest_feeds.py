@@ -11,15 +11,21 @@ from config import load_settings
 from corpus.report import RunSummary
 from corpus.store import open_store
 from fetching.pages import PageFetcher, open_page_fetcher
-from fetching.polling import FeedPoll, poll_feeds, remember_feeds
-from fetching.sitemap_polling import poll_sitemaps, remember_sitemaps
+from fetching.polling import FeedPoll
+from flows.ingest_sitemaps import poll_sitemaps, remember_sitemaps
 from flows.pipeline import run_pipeline
 
 
 @task(name="poll-feeds", cache_policy=NO_CACHE)
-def poll(fetcher: PageFetcher, feeds: list[str]) -> FeedPoll:
+def poll_feeds(fetcher: PageFetcher, feeds: list[str]) -> FeedPoll:
     """Fetch each feed (conditional GET) and list its entries not handled before."""
-    return poll_feeds(fetcher.fetcher, fetcher.memory, feeds)
+    return fetcher.poll(feeds)
+
+
+@task(name="remember-feeds", cache_policy=NO_CACHE)
+def remember_feeds(fetcher: PageFetcher, polled: FeedPoll) -> None:
+    """Store the validators of feeds whose every entry is now handled."""
+    fetcher.remember_feeds(polled)
 
 
 @flow(name="ingest_feeds", log_prints=True)
@@ -41,12 +47,12 @@ def ingest_feeds(
         open_store(database_url or settings.database.url, settings=settings) as store,
         open_page_fetcher(settings.fetch, store.engine) as fetcher,
     ):
-        polled = poll(fetcher, feeds)
+        polled = poll_feeds(fetcher, feeds)
         summary = RunSummary()
         summary.extra.update(polled.counts())
         inputs = polled.inputs
         if sitemaps:
-            from_sitemaps = poll_sitemaps(fetcher.fetcher, fetcher.memory, sitemaps)
+            from_sitemaps = poll_sitemaps(fetcher, sitemaps)
             summary.extra.update(from_sitemaps.counts())  # a Counter: new_entries add up
             inputs = inputs + from_sitemaps.inputs
         counts = run_pipeline(
@@ -58,7 +64,7 @@ def ingest_feeds(
             summary=summary,
             fetcher=fetcher,
         )
-        remember_feeds(fetcher.memory, polled)
+        remember_feeds(fetcher, polled)
         if sitemaps:
-            remember_sitemaps(fetcher.memory, from_sitemaps)
+            remember_sitemaps(fetcher, from_sitemaps)
     return counts

@@ -13,7 +13,7 @@ from config import load_settings
 from corpus.report import RunSummary
 from corpus.store import open_store
 from fetching.pages import PageFetcher, open_page_fetcher
-from fetching.sitemap_polling import SitemapPoll, poll_sitemaps, remember_sitemaps
+from fetching.sitemap_polling import SitemapPoll
 from fetching.sitemaps import DateWindow, parse_w3c_date
 from flows.pipeline import run_pipeline
 
@@ -33,9 +33,17 @@ def date_window(since: str | None, until: str | None) -> DateWindow:
 
 
 @task(name="poll-sitemaps", cache_policy=NO_CACHE)
-def poll(fetcher: PageFetcher, sitemaps: list[str], window: DateWindow) -> SitemapPoll:
+def poll_sitemaps(
+    fetcher: PageFetcher, sitemaps: list[str], window: DateWindow | None = None
+) -> SitemapPoll:
     """Fetch each sitemap (conditional GET), follow indexes, list the entries not handled."""
-    return poll_sitemaps(fetcher.fetcher, fetcher.memory, sitemaps, window)
+    return fetcher.poll_sitemaps(sitemaps, window)
+
+
+@task(name="remember-sitemaps", cache_policy=NO_CACHE)
+def remember_sitemaps(fetcher: PageFetcher, polled: SitemapPoll) -> None:
+    """Store the validators of sitemaps whose every entry is now handled."""
+    fetcher.remember_sitemaps(polled)
 
 
 @flow(name="ingest_sitemaps", log_prints=True)
@@ -53,7 +61,7 @@ def ingest_sitemaps(
         open_store(database_url or settings.database.url, settings=settings) as store,
         open_page_fetcher(settings.fetch, store.engine) as fetcher,
     ):
-        polled = poll(fetcher, sitemaps, window)
+        polled = poll_sitemaps(fetcher, sitemaps, window)
         summary = RunSummary()
         summary.extra.update(polled.counts())
         parameters = {"sitemaps": sitemaps, "since": since, "until": until}
@@ -66,5 +74,5 @@ def ingest_sitemaps(
             summary=summary,
             fetcher=fetcher,
         )
-        remember_sitemaps(fetcher.memory, polled)
+        remember_sitemaps(fetcher, polled)
     return counts

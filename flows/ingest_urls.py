@@ -9,7 +9,8 @@ from prefect import flow
 from config import load_settings
 from corpus.identity import canonical_url
 from corpus.store import open_store
-from fetching.pages import FetchTarget, open_page_fetcher
+from fetching.pages import open_page_fetcher
+from fetching.targets import FetchTarget
 from flows.pipeline import run_pipeline
 
 

@@ -17,21 +17,22 @@ from prefect.runtime import flow_run
 
 from config import Settings
 from corpus.archive import OriginalsArchive, open_archive
-from corpus.report import RunSummary, failures_markdown, summary_rows
+from corpus.report import RunSummary, failures_markdown, summary_rows, warnings_markdown
+from corpus.runs import RecordedRun
 from corpus.store import CorpusStore, SaveResult
 from extractors import (
     Document,
     Extracted,
     ExtractionConfig,
+    FailureStage,
     InputFailure,
     extract_many,
 )
-from fetching.pages import FetchedBatch, FetchTarget, PageFetcher
+from fetching.pages import FetchedBatch, PageFetcher
+from fetching.targets import FetchTarget
 
-
-class RunCancelled(Exception):
-    """The run was interrupted (Ctrl-C, SIGTERM) and recorded as `cancelled` in the corpus.
-    An ordinary exception, so Prefect ends the flow run Failed instead of leaving it Running."""
+# Every count is reported, even as 0 in a run that had nothing to do.
+FETCH_COUNTS = (*FetchedBatch().counts(), "fetch_failed")
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -79,6 +80,17 @@ def store_batch(
     return saved, failures
 
 
+@task(name="remember-fetched", cache_policy=NO_CACHE)
+def remember_fetched(
+    fetcher: PageFetcher,
+    fetched: FetchedBatch,
+    saved: list[SaveResult],
+    failures: list[InputFailure],
+) -> None:
+    """Keep the fetch state (validators, feed entries seen) of the pages now handled."""
+    fetcher.remember(fetched, [result.source for result in saved], failures)
+
+
 @task(name="publish-report", cache_policy=NO_CACHE)
 def publish_report(flow_name: str, run_id: str, summary: RunSummary) -> None:
     """Table and markdown artifacts so the Prefect UI shows what the run did."""
@@ -91,7 +103,8 @@ def publish_report(flow_name: str, run_id: str, summary: RunSummary) -> None:
     )
     create_markdown_artifact(
         key=f"{key}-failures",
-        markdown=failures_markdown(summary.failure_samples, summary.failures),
+        markdown=failures_markdown(summary.failure_samples, summary.failures)
+        + warnings_markdown(summary.warning_samples),
         description=f"newscorpus run {run_id}: failures",
     )
 
@@ -109,49 +122,46 @@ def run_pipeline(
     returns counts. With a `fetcher`, the inputs are FetchTargets fetched batch by batch first.
     The flow opens the store once and passes it here (and its engine to the fetcher)."""
     logger = get_run_logger()
-    run_id = store.start_run(
-        flow_name,
-        parameters,
-        str(flow_run.id) if flow_run.id else None,
-        flow_run.name if flow_run.id else None,
-    )
-    logger.info("corpus %s, run %s", store.engine.url.render_as_string(hide_password=True), run_id)
-    summary = summary or RunSummary()
-    unstored = 0
-    try:
+    prefect_id = str(flow_run.id) if flow_run.id else None
+    prefect_name = flow_run.name if flow_run.id else None
+    interrupts = (KeyboardInterrupt, TerminationSignal)
+    with store.recording_run(
+        flow_name, parameters, prefect_id, summary, interrupts, prefect_flow_run_name=prefect_name
+    ) as run:
+        logger.info(
+            "corpus %s, run %s", store.engine.url.render_as_string(hide_password=True), run.id
+        )
         config = ExtractionConfig.from_settings(settings)
-        batch_size = settings.pipeline.batch_size
         archive = open_archive(settings.archive, store.engine, str(store.engine.url))
-        # Every count is reported, even as 0 in a run that had nothing to do.
-        fetch_counts = {**FetchedBatch().counts(), "fetch_failed": 0} if fetcher else {}
-        summary.extra.update({"extracted": 0, **fetch_counts})
-        for number, batch in enumerate(batched(documents, batch_size), start=1):
+        run.summary.expect("extracted", *(FETCH_COUNTS if fetcher else ()))
+        for number, batch in enumerate(batched(documents, settings.pipeline.batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None
             inputs = fetched.items if fetched else batch
             originals = archive_batch(archive, inputs) if archive else None
             results = extract_batch(inputs, config)
-            saved, failures = store_batch(store, run_id, results, originals)
-            if fetched:
-                fetcher.remember(fetched, [s.source for s in saved], failures)
-                summary.extra.update(fetched.counts())
-                summary.extra["fetch_failed"] += sum(
-                    isinstance(item, InputFailure) and item.stage == "fetch"
-                    for item in fetched.items
-                )
-            summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
-            summary.add_saved(saved)
-            summary.add_failures(failures)
-            unstored += sum(failure.stage == "store" for failure in failures)
+            saved, failures = store_batch(store, run.id, results, originals)
+            if fetcher and fetched:
+                remember_fetched(fetcher, fetched, saved, failures)
+            count_batch(run, fetched, results, saved, failures)
             logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
-    except (KeyboardInterrupt, TerminationSignal) as exc:
-        store.finish_run(run_id, "cancelled", summary.counts())
-        raise RunCancelled(f"run {run_id} cancelled by an interrupt (Ctrl-C or SIGTERM)") from exc
-    except BaseException:
-        store.finish_run(run_id, "failed", summary.counts())
-        raise
-    counts = summary.counts()
-    # A run that could not store an article it extracted did not do its job: it says so.
-    status = "incomplete" if unstored else "completed"
-    store.finish_run(run_id, status, counts)
-    publish_report(flow_name, run_id, summary)
-    return {"run_id": run_id, "status": status, **counts}
+    publish_report(flow_name, run.id, run.summary)
+    return run.result()
+
+
+def count_batch(
+    run: RecordedRun,
+    fetched: FetchedBatch | None,
+    results: list[Extracted | InputFailure],
+    saved: list[SaveResult],
+    failures: list[InputFailure],
+) -> None:
+    """Add what one batch did to the run's counts."""
+    if fetched:
+        run.summary.extra.update(fetched.counts())
+        run.summary.extra["fetch_failed"] += sum(
+            isinstance(item, InputFailure) and item.stage == FailureStage.FETCH
+            for item in fetched.items
+        )
+    run.summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
+    run.summary.add_saved(saved)
+    run.add_failures(failures)

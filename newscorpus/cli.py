@@ -71,7 +71,7 @@ def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
     from newscorpus.prefect_env import prefect_api
 
     with prefect_api():
-        from flows.pipeline import RunCancelled
+        from corpus.runs import RunCancelled
 
         try:
             counts = flow_call()
@@ -445,6 +445,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if args.json:
         for run in runs:
             run["failures"] = store.run_failures(run["id"])
+            run["warnings"] = store.run_warnings(run["id"])
             run.update(flow_runs.get(run["prefect_flow_run_id"], {}))
             print(json.dumps(run, ensure_ascii=False))
         return 0
@@ -470,6 +471,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"    {prefect_line(run, flow_runs)}")
         for failure in store.run_failures(run["id"])[: args.failures]:
             print(f"    ! {failure['source']} [{failure['stage']}] {failure['reason']}")
+        for warning in store.run_warnings(run["id"])[: args.failures]:
+            print(f"    ~ {warning['article']} {warning['warning']}")
     return 0
 
 

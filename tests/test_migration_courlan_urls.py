@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, column, func, insert, select, table
 
 from corpus.identity import article_id
 from corpus.migrate import upgrade
 from corpus.models import (
-    Article,
+    ArticleRow,
     ArticleVersion,
     FeedEntry,
     FetchState,
@@ -61,7 +61,7 @@ def build_old_corpus(engine: Engine) -> dict[int, str]:
             ident = article_id(key)
             url = key[4:] if key.startswith("url:") else None
             db.execute(
-                insert(Article).values(
+                insert(ArticleRow).values(
                     id=ident, key=key, url=url, source_id=source, latest_version=len(minutes),
                     created_at=T0 + timedelta(minutes=minutes[0]),
                     updated_at=T0 + timedelta(minutes=minutes[-1]),
@@ -97,8 +97,10 @@ def build_old_corpus(engine: Engine) -> dict[int, str]:
             .where(ArticleVersion.article_id == article_id("url:https://ex.com/solo"))
             .values(cluster_id=dup, duplicate_of=dup, similarity=0.8)
         )
+        # fetch_state as revision 0003 has it (later revisions add defaulted columns).
+        fetch_state_0003 = table("fetch_state", column("url"), column("etag"), column("updated_at"))
         db.execute(
-            insert(FetchState),
+            insert(fetch_state_0003),
             [
                 {"url": "https://ex.com/p?b=2&a=1", "etag": '"old"', "updated_at": T0},
                 {"url": MERGED, "etag": '"new"', "updated_at": T0 + timedelta(hours=1)},
@@ -124,7 +126,7 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
     upgrade(engine, "0004_courlan_urls")
 
     with engine.connect() as db:
-        ids = set(db.scalars(select(Article.id)))
+        ids = set(db.scalars(select(ArticleRow.id)))
         assert ids == {
             article_id("url:" + MERGED),
             article_id("url:" + DOTS),
@@ -132,7 +134,9 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
             article_id("url:https://ex.com/solo"),
             article_id("file:/corpus/a.txt"),
         }
-        rows = db.execute(select(ArticleVersion).order_by(ArticleVersion.id)).all()
+        rows = db.execute(
+            select(ArticleVersion.id, ArticleVersion.text).order_by(ArticleVersion.id)
+        ).all()
         # Nothing lost: every version row, with its text, and every signature still attached.
         assert {row.id: row.text for row in rows} == texts
         signed = select(func.count()).select_from(StoredSignature).join(ArticleVersion)
@@ -152,7 +156,7 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
             "url:https://ex.com/p?a=1&b=2 version 2",
             "url:https://ex.com/p?a=1&b=2 version 3",
         ]
-        article = db.execute(select(Article).where(Article.id == merged)).one()
+        article = db.execute(select(ArticleRow).where(ArticleRow.id == merged)).one()
         assert (article.key, article.url, article.latest_version) == ("url:" + MERGED, MERGED, 5)
         assert article.created_at.replace(tzinfo=UTC) == T0
         version_urls = db.execute(select(ArticleVersion.article_id, ArticleVersion.url)).all()
@@ -166,7 +170,7 @@ def test_upgrade_rekeys_and_merges_keeping_every_version(engine: Engine) -> None
         assert sorted(dots) == [1, 2]
 
         # Every article's versions are numbered 1..latest_version with no gap.
-        for ident, latest in db.execute(select(Article.id, Article.latest_version)):
+        for ident, latest in db.execute(select(ArticleRow.id, ArticleRow.latest_version)):
             numbers = db.scalars(
                 select(ArticleVersion.version).where(ArticleVersion.article_id == ident)
             ).all()
