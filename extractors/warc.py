@@ -48,12 +48,22 @@ def _media_type(content_type: str | None) -> tuple[str, str | None]:
     return media.lower(), charset
 
 
+_TRUNCATED = "record is truncated: fewer bytes than its Content-Length"
+# A response to an http(s) URL always holds an HTTP message; one without (or without any
+# WARC-Target-URI: damaged bytes the reader took for an old ARC header) is damage, not a
+# skippable non-HTTP response such as a `dns:` record.
+_NO_HTTP_MESSAGE = "response record holds no HTTP message for an http(s) URL (damaged)"
+DAMAGE = (_TRUNCATED, _NO_HTTP_MESSAGE)
+
+
 def _skip_reason(record: ArcWarcRecord) -> str | None:
     """Why a record is not an article page, or None when it is one."""
     if record.rec_type != "response":
         return f"warc_skipped_{record.rec_type}"
     if record.http_headers is None:
-        return "warc_skipped_no_http"
+        uri = record.rec_headers.get_header("WARC-Target-URI")
+        damaged = uri is None or uri.startswith(("http:", "https:"))
+        return _NO_HTTP_MESSAGE if damaged else "warc_skipped_no_http"
     status = record.http_headers.get_statuscode() or ""
     if not status.startswith("2"):
         return "warc_skipped_status"
@@ -75,7 +85,7 @@ def _document(record: ArcWarcRecord, max_bytes: int) -> Document:
         raise _Failure(f"record body is over the {max_bytes}-byte limit")
     if declared and declared.isdigit() and record.raw_stream.limit:
         # warcio's LimitReader keeps what is left unread: bytes missing means a truncated record.
-        raise _Failure("record is truncated: fewer bytes than its Content-Length")
+        raise _Failure(_TRUNCATED)
     kind: DocumentKind = "html" if media in HTML_TYPES else "text"
     meta = {"fetched_at": record.rec_headers.get_header("WARC-Date")}
     return Document(
@@ -145,7 +155,11 @@ def _records(
                 elif reason.startswith("warc_skipped_"):
                     skipped[reason] += 1
                 else:
-                    yield f"{shown}@{last}", reason
+                    # Damage is reported once per damaged stretch, however it shows.
+                    damaged = reason in DAMAGE
+                    if not (damaged and in_damage):
+                        yield f"{shown}@{last}", reason
+                    in_damage = damaged
             error = "record runs past the next one"  # a damaged record swallowed others
         except Exception as exc:  # noqa: BLE001 - a corrupt record is recorded, reading resumes
             error = type(exc).__name__

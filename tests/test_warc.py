@@ -9,7 +9,7 @@ import pytest
 
 from extractors import Document, InputFailure, iter_documents
 from extractors.pipeline import extract_document
-from tests.warc_files import CP1251_SENTENCE, write_mixed_warc
+from tests.warc_files import CP1251_SENTENCE, page, write_mixed_warc
 
 
 @pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
@@ -83,3 +83,36 @@ def test_a_truncated_member_never_swallows_the_records_after_it(tmp_path: Path) 
         items = list(iter_documents([str(warc)]))
         assert sum(isinstance(i, Document) for i in items) == 4, number
         assert sum(isinstance(i, InputFailure) for i in items) == 1, number
+
+
+def test_a_dns_response_is_skipped_and_damage_read_as_an_arc_header_is_a_failure(
+    tmp_path: Path,
+) -> None:
+    """Crawlers write `dns:` lookups as response records with no HTTP message: skipped and
+    counted. Damaged bytes that the reader takes for an old ARC header (no WARC-Target-URI)
+    are one recorded failure, never a skipped record, and the records after them are read."""
+    import gzip
+
+    body = b"20261124 example.org. 300 IN A 10.0.0.1"
+    dns = (
+        (
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Date: 2026-03-01T10:00:00Z\r\n"
+            "WARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000001>\r\n"
+            "WARC-Target-URI: dns:example.org\r\n"
+            f"Content-Type: text/dns\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+        + b"\r\n\r\n"
+    )
+    damaged = b"\x9e\x10garbled 10.0.0.1 20260301 x/y 12\n\xd5\x92\xdbr\xda0\x10\x86\xef\n\n"
+    warc = tmp_path / "crawl.warc.gz"
+    warc.write_bytes(
+        gzip.compress(dns) + gzip.compress(damaged) + page("https://example.org/news/one", "One")
+    )
+    skipped: Counter = Counter()
+    items = list(iter_documents([str(warc)], skipped=skipped))
+
+    assert skipped == {"warc_skipped_no_http": 1}
+    failures = [i for i in items if isinstance(i, InputFailure)]
+    assert len(failures) == 1, failures
+    assert [i.url for i in items if isinstance(i, Document)] == ["https://example.org/news/one"]
