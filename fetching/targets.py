@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fetching.urls import fetch_key
+from corpus.identity import canonical_url
+from extractors import FailureStage, InputFailure
+from fetching.urls import NOT_UTF8_PREFIX, fetch_key
 
 
 @dataclass(frozen=True)
@@ -20,3 +22,24 @@ class FetchTarget:
     def key(self) -> str:
         """The canonical URL its fetch state is stored under."""
         return fetch_key(self.url)
+
+
+def url_list_targets(urls: list[str]) -> list[FetchTarget | InputFailure]:
+    """A URL list's targets in order, each canonical URL once (the same page listed twice is
+    fetched once); a line that was not UTF-8 is a fetch failure saying so."""
+    seen: set[str] = set()
+    targets: list[FetchTarget | InputFailure] = []
+    for url in urls:
+        if url.startswith(NOT_UTF8_PREFIX):
+            line = url.removeprefix(NOT_UTF8_PREFIX).split(":", 1)[0].replace("-", " ")
+            reason = f"URL list {line} is not UTF-8 text"
+            targets.append(InputFailure(url, reason, FailureStage.FETCH))
+            continue
+        try:
+            key = canonical_url(url)
+        except ValueError:  # not parseable: kept, so its fetch failure is recorded
+            key = url
+        if key not in seen:
+            seen.add(key)
+            targets.append(FetchTarget(url))
+    return targets

@@ -90,6 +90,23 @@ def article_url(fetched_url: str, html: bytes | None = None, charset: str | None
     return canonical_url(candidate)
 
 
+# A URL-list line that is not UTF-8 is kept under this prefix, so it becomes a recorded failure.
+NOT_UTF8_PREFIX = "not-utf-8:"
+
+
+def decode_url_list(data: bytes) -> list[str]:
+    """The lines of a URL-list file; a line that is not UTF-8 is kept (escaped, under
+    NOT_UTF8_PREFIX with its line number) instead of stopping the run."""
+    lines = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            escaped = raw.decode("utf-8", "backslashreplace")
+            lines.append(f"{NOT_UTF8_PREFIX}line-{number}:{escaped}")
+    return lines
+
+
 def read_url_list(lines: Iterable[str]) -> list[str]:
     """URLs from a list file: one a line; blank lines and `#` comments are skipped."""
     urls = (line.strip() for line in lines)

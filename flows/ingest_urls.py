@@ -7,26 +7,10 @@ from typing import Any
 from prefect import flow
 
 from config import load_settings
-from corpus.identity import canonical_url
 from corpus.store import open_store
 from fetching.pages import open_page_fetcher
-from fetching.targets import FetchTarget
+from fetching.targets import url_list_targets
 from flows.pipeline import run_pipeline
-
-
-def unique_urls(urls: list[str]) -> list[str]:
-    """`urls` in order, each canonical URL once: the same page listed twice is fetched once."""
-    seen: set[str] = set()
-    unique = []
-    for url in urls:
-        try:
-            key = canonical_url(url)
-        except ValueError:  # not parseable: kept, so its fetch failure is recorded
-            key = url
-        if key not in seen:
-            seen.add(key)
-            unique.append(url)
-    return unique
 
 
 @flow(name="ingest_urls", log_prints=True)
@@ -35,7 +19,7 @@ def ingest_urls(
 ) -> dict[str, Any]:
     """Fetch → extract → dedup and store → report."""
     settings = load_settings(config_path)
-    targets = [FetchTarget(url) for url in unique_urls(urls)]
+    targets = url_list_targets(urls)
     with (
         open_store(database_url or settings.database.url, settings=settings) as store,
         open_page_fetcher(settings.fetch, store.engine) as fetcher,

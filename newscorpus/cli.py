@@ -154,9 +154,9 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def _url_list(path: str) -> list[str]:
-    """The list's URLs, each once; a line that is not UTF-8 is kept as an unfetchable entry
-    (it becomes a recorded failure) instead of stopping the run."""
-    from fetching.urls import read_url_list
+    """The list's URLs; a line that is not UTF-8 is kept as an unfetchable entry (it becomes
+    a recorded failure) instead of stopping the run."""
+    from fetching.urls import decode_url_list, read_url_list
 
     try:
         if path == "-":
@@ -167,13 +167,7 @@ def _url_list(path: str) -> list[str]:
                 data = handle.read()
     except OSError as exc:
         raise CommandError(f"cannot read URL list {path}: {exc.strerror}") from exc
-    lines = []
-    for number, raw in enumerate(data.splitlines(), start=1):
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            lines.append(f"not-utf-8:line-{number}:{raw.decode('utf-8', 'backslashreplace')}")
-    return read_url_list(lines)
+    return read_url_list(decode_url_list(data))
 
 
 def cmd_ingest_urls(args: argparse.Namespace) -> int:

@@ -131,3 +131,5 @@ def test_url_list_not_utf8_and_repeated_urls(tmp_path: Path) -> None:
     ]
     assert run["counts"]["fetch_failed"] == 3
     assert run["counts"]["fetched"] == 0
+    reasons = {f["source"]: f["reason"] for f in run["failures"]}
+    assert reasons["not-utf-8:line-2:\\xff\\xfe caf\\xe9"] == "URL list line 2 is not UTF-8 text"
