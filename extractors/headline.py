@@ -7,7 +7,8 @@ from the displayed headline. The title is the og:title where the page also shows
 heading other than an `<h1>` (`<h2>`, `<h3>`: the headline it is displayed and shared under),
 else the JSON-LD headline, else the `<h1>` that another source agrees with, else the first meta
 title; then any affix that another source leaves out, that names the site, or that is a date is
-cut off at a separator.
+cut off at a separator, and a leading kicker where a heading shows the same headline under
+another kicker.
 """
 
 from __future__ import annotations
@@ -186,6 +187,35 @@ def shown_social_title(
     return [social] if key and shown else []
 
 
+def heading_parts(tree: HtmlElement) -> list[tuple[str, str]]:
+    """Headings shown in parts, as (whole text, headline part): a heading (`<h1>` or a
+    `heading_tags` one) made of child elements alone, a short kicker ("Eskalation im Nahen
+    Osten") and then the headline; punctuation-only parts (a hidden " - ") do not count."""
+    rules = metadata_rules()["title"]
+    found = []
+    for heading in tree.iter("h1", *rules["heading_tags"]):
+        if compact(heading.text or "") or any(compact(child.tail or "") for child in heading):
+            continue
+        texts = (clean(child.text_content()) for child in heading)
+        parts = [text for text in texts if text and compact(text)]
+        if len(parts) > 1 and len(" ".join(parts[:-1]).split()) <= rules["max_affix_words"]:
+            found.append((" ".join(parts), parts[-1]))
+    return found
+
+
+def without_kicker(title: str, headings: list[tuple[str, str]]) -> str:
+    """`title` without a leading kicker ("Kicker: Headline") where a heading shown in parts
+    (`heading_parts`) has the same headline under another kicker: the sources agree on the
+    headline only. Else `title`."""
+    key = compact(title)
+    for whole, headline in headings:
+        prefix = " ".join(title.split()[: -len(headline.split())])
+        other_kicker = compact(whole) != key and key.endswith(compact(headline))
+        if other_kicker and prefix and not prefix[-1].isalnum():
+            return headline
+    return title
+
+
 def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str]) -> str | None:
     """The headline the page shows (see the module docstring); never a site's name."""
     metas = meta_titles(tree)
@@ -200,7 +230,7 @@ def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str])
     for source in sources:
         title = strip_affixes(source, stated - {compact(source)}, sites)
         if compact(title) and compact(title) not in site_keys:
-            return title
+            return without_kicker(title, heading_parts(tree))
     return None
 
 

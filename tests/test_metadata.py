@@ -84,6 +84,17 @@ def test_the_jsonld_headline_comes_first_and_loses_its_suffix_where_the_h1_shows
     assert found.title == "Harbour reopens & ships sail"
 
 
+def test_a_kicker_the_headline_is_shown_under_in_parts_only_when_the_kickers_differ() -> None:
+    heading = (
+        '<h1><span class="overline">Storm season</span><span aria-hidden="true"> - </span>'
+        "<span>Harbour reopens after three days</span></h1>"
+    )
+    other = '<meta property="og:title" content="Coast in crisis: Harbour reopens after three days">'
+    assert meta(page(other, heading)).title == "Harbour reopens after three days"
+    same = '<meta property="og:title" content="Storm season: Harbour reopens after three days">'
+    assert meta(page(same, heading)).title == "Storm season - Harbour reopens after three days"
+
+
 def test_the_title_is_never_the_sites_name() -> None:
     head = '<meta property="og:site_name" content="Coast Times"><title>Coast Times</title>'
     found = meta(page(head, "<h1>Coast Times</h1><h1>Harbour reopens after storms</h1>"))
