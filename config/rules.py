@@ -158,6 +158,7 @@ class TitleRules(RuleTable):
     separators: Patterns
     max_affixes: Count
     heading_tags: Strings
+    min_shortened_share: float = Field(gt=0, le=1)
     max_chars: int = Field(ge=1)
     max_affix_words: Count
 

@@ -95,6 +95,26 @@ def test_a_kicker_the_headline_is_shown_under_in_parts_only_when_the_kickers_dif
     assert meta(page(same, heading)).title == "Storm season - Harbour reopens after three days"
 
 
+def test_an_og_title_that_shortens_the_headline_is_the_title() -> None:
+    jsonld = {"@type": "NewsArticle", "headline": "Harbour reopens after three days of storms"}
+    h1 = "<h1>Harbour reopens after three days of storms</h1>"
+    site = '<meta property="og:site_name" content="Coast Times">'
+
+    def title(og: str) -> str | None:
+        return meta(page(f"{site}<meta property='og:title' content='{og}'>", h1, jsonld)).title
+
+    assert title("Harbour reopens after storms | Coast Times") == "Harbour reopens after storms"
+    assert title("Harbour reopens after…") == "Harbour reopens after three days of storms"
+    assert title("Harbour reopens") == "Harbour reopens after three days of storms"
+    assert title("Port reopens after storms") == "Harbour reopens after three days of storms"
+
+
+def test_an_og_title_cut_at_an_unescaped_quote_is_no_headline() -> None:
+    head = '<meta property="og:title" content="Harbour reopens "after storms"">'
+    found = meta(page(head, '<h1>Harbour reopens "after storms"</h1>'))
+    assert found.title == 'Harbour reopens "after storms"'
+
+
 def test_the_title_is_never_the_sites_name() -> None:
     head = '<meta property="og:site_name" content="Coast Times"><title>Coast Times</title>'
     found = meta(page(head, "<h1>Coast Times</h1><h1>Harbour reopens after storms</h1>"))
