@@ -1,10 +1,12 @@
 """The author search of trafilatura (`trafilatura.metadata.extract_author`, version 2.3.1),
-without its cost: the same byline candidates in the same order, the same text.
+without its cost: the same byline candidates in the same order, the same text, except that the
+text of buttons ("Show authors") is no part of a byline.
 
 trafilatura copies the whole page, removes comment sections, dates, figures and sidebars from
 the copy, then evaluates three XPaths over all of it, one after the other. Here one pass over
 the page's elements tests each element's tag and attributes against the three searches (as
-data below), and only the candidates are checked for lying in, or holding, a discarded part.
+data below), and only the candidates are checked for lying in, or holding, a discarded part;
+the text of a candidate holding one is read without it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
 
-from extractors.trafilatura_compat import REGEXP_NS, extract_author, normalize_authors, trim
+from extractors.trafilatura_compat import REGEXP_NS, normalize_authors, trim
 
 _MAX_AUTHOR_CHARS = 120
 # The parts removed before the search (trafilatura's `AUTHOR_DISCARD_XPATHS`), as a test on an
@@ -34,6 +36,8 @@ _IN_DISCARDED = XPath(
 _HOLDS_DISCARDED = XPath(
     f"boolean({_DISCARDED.format(axis='descendant')})", namespaces={"re": REGEXP_NS}
 )
+_IS_DISCARDED = XPath(f"boolean({_DISCARDED.format(axis='self')})", namespaces={"re": REGEXP_NS})
+_CONTROLS = frozenset({"button"})
 
 
 @dataclass(frozen=True)
@@ -155,16 +159,26 @@ def byline_candidates(tree: HtmlElement) -> list[HtmlElement]:
     return [element for candidates in found for element in candidates]
 
 
+def _texts(element: HtmlElement, skip_discarded: bool) -> list[str]:
+    """The text of `element` without its buttons and, with `skip_discarded`, without its
+    discarded parts (their tails stay, as when trafilatura deletes them)."""
+    texts = [element.text or ""] if isinstance(element.tag, str) else []
+    for child in element:
+        skipped = not isinstance(child.tag, str) or child.tag in _CONTROLS
+        if not skipped and not (skip_discarded and _IS_DISCARDED(child)):
+            texts += _texts(child, skip_discarded)
+        texts.append(child.tail or "")
+    return texts
+
+
 def find_author(tree: HtmlElement) -> str | None:
     """The author names trafilatura's `extract_author` finds ("Jane Doe; John Roe"), or None.
-    A candidate inside a discarded part is skipped; one holding a discarded part (its text
-    would differ) is rare, and then trafilatura's own search runs."""
+    A candidate inside a discarded part is skipped; one holding a discarded part is read
+    without it."""
     for element in byline_candidates(tree):
         if _IN_DISCARDED(element):
             continue
-        if _HOLDS_DISCARDED(element):
-            return extract_author(tree)
-        content = trim(" ".join(element.itertext()))
+        content = trim(" ".join(_texts(element, bool(_HOLDS_DISCARDED(element)))))
         if content and 2 < len(content) < _MAX_AUTHOR_CHARS:
             return normalize_authors(None, content)
     return None

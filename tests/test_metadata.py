@@ -244,6 +244,20 @@ def test_outside_jsonld_a_name_cut_to_one_word_is_no_author() -> None:
     assert author_names([["Quelle"]], RULES, [], []) == ["Quelle"]  # JSON-LD names it
 
 
+def test_a_description_after_a_name_is_no_name() -> None:
+    credit = "Jane Doe, professor of maritime law at Coast University"
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Person", "name": credit}}
+    assert meta(page(jsonld=jsonld)).authors == ["Jane Doe"]
+
+
+def test_a_buttons_text_is_no_part_of_a_byline() -> None:
+    body = (
+        '<div class="author-list">By <a href="#a1">Jane Doe</a>, <a href="#a2">John Roe</a>'
+        "<button><span>Show authors</span></button></div>"
+    )
+    assert meta(page(body=body)).authors == ["Jane Doe", "John Roe"]
+
+
 def test_byline_junk_on_the_page_is_not_an_author() -> None:
     body = '<div class="byline">Phil Helsel is a reporter for Coast News</div>'
     assert meta(page(body=body)).authors == ["Phil Helsel"]
