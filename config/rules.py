@@ -166,6 +166,7 @@ class TitleRules(RuleTable):
 class AuthorRules(RuleTable):
     max_name_words: int = Field(ge=1)
     description_lower_words: int = Field(ge=1)
+    byline_prose_chars: int = Field(ge=1)
     name_particles: Strings
 
 

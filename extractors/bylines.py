@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
 
+from extractors.metadata_rules import metadata_rules
+from extractors.rules import RuleSet
 from extractors.trafilatura_compat import REGEXP_NS, normalize_authors, trim
 
 _MAX_AUTHOR_CHARS = 120
@@ -38,6 +40,8 @@ _HOLDS_DISCARDED = XPath(
 )
 _IS_DISCARDED = XPath(f"boolean({_DISCARDED.format(axis='self')})", namespaces={"re": REGEXP_NS})
 _CONTROLS = frozenset({"button"})
+_BOLD = frozenset({"strong", "b"})
+_NAME_LIST = re.compile(r"\s*/\s*")
 
 
 @dataclass(frozen=True)
@@ -182,3 +186,48 @@ def find_author(tree: HtmlElement) -> str | None:
         if content and 2 < len(content) < _MAX_AUTHOR_CHARS:
             return normalize_authors(None, content)
     return None
+
+
+def _bold_names(paragraph: HtmlElement, rules: RuleSet) -> list[str]:
+    """The names a paragraph lists when all of its text is one bold run of 1 to `max_authors`
+    names of 2 to `max_name_words` capitalised words ("Mathatisi Sebusi/Mohalenyane Phakela");
+    else none."""
+    parts = [child for child in paragraph if _has_text(child.text_content())]
+    if _has_text(paragraph.text) or len(parts) != 1 or parts[0].tag not in _BOLD:
+        return []
+    if any(_has_text(child.tail) for child in paragraph):
+        return []
+    text = " ".join(parts[0].text_content().split())
+    names = [name for part in _NAME_LIST.split(text) for name in rules.name_joiner.split(part)]
+    particles = set(rules.setting("bylines", "name_particles"))
+    longest = rules.setting("bylines", "max_name_words")
+    for name in names:
+        words = name.split()
+        if not 2 <= len(words) <= longest or any(ch.isdigit() for ch in name):
+            return []
+        if not all(word[:1].isupper() or word in particles for word in words):
+            return []
+    return names if len(names) <= rules.setting("bylines", "max_authors") else []
+
+
+def _has_text(text: str | None) -> bool:
+    return bool(text and text.strip())
+
+
+def bold_byline(tree: HtmlElement, rules: RuleSet) -> list[str]:
+    """The names of a byline set as its own bold paragraph right before the first or right
+    after the last prose paragraph of an article's container (small sites credit the writer
+    so where their markup names only the site)."""
+    prose_chars = metadata_rules()["authors"]["byline_prose_chars"]
+    containers = dict.fromkeys(p.getparent() for p in tree.iter("p"))
+    for container in containers:
+        paragraphs = [child for child in container if child.tag == "p"]
+        prose = [
+            n for n, p in enumerate(paragraphs) if len(p.text_content().strip()) >= prose_chars
+        ]
+        if len(prose) < 2:
+            continue
+        for edge in (prose[0] - 1, prose[-1] + 1):
+            if 0 <= edge < len(paragraphs) and (names := _bold_names(paragraphs[edge], rules)):
+                return names
+    return []

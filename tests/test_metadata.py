@@ -258,6 +258,22 @@ def test_a_buttons_text_is_no_part_of_a_byline() -> None:
     assert meta(page(body=body)).authors == ["Jane Doe", "John Roe"]
 
 
+def test_a_bold_byline_at_the_articles_edge_credits_people_where_the_markup_names_the_site() -> (
+    None
+):
+    head = '<meta property="og:site_name" content="Coast Times">'
+    prose = "<p>" + "The harbour reopened on Tuesday after three days of storms. " * 3 + "</p>"
+    byline = "<p><strong>Jane Doe/John Roe</strong></p>"
+    credit = '<span class="author">Coast Times</span>'
+    assert meta(page(head, credit + byline + prose * 2)).authors == ["Jane Doe", "John Roe"]
+    last = f"<html><head>{head}</head><body>{credit}{prose * 2}{byline}</body></html>"
+    assert meta(last).authors == ["Jane Doe", "John Roe"]
+    inside = prose + "<p><strong>Read More</strong></p>" + prose
+    assert meta(page(head, credit + inside)).authors == ["Coast Times"]
+    person = '<span class="author">Ann Lee</span>'
+    assert meta(page(head, person + byline + prose * 2)).authors == ["Ann Lee"]
+
+
 def test_byline_junk_on_the_page_is_not_an_author() -> None:
     body = '<div class="byline">Phil Helsel is a reporter for Coast News</div>'
     assert meta(page(body=body)).authors == ["Phil Helsel"]
