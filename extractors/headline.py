@@ -9,7 +9,7 @@ else the JSON-LD headline, else the `<h1>` that another source agrees with, else
 title; then any affix that another source leaves out, that names the site, or that is a date is
 cut off at a separator, and a leading kicker where a heading shows the same headline under
 another kicker. An og:title that is that headline shortened for sharing (the same words in the
-same order, fewer) is the title.
+same order, most of them) is the title.
 """
 
 from __future__ import annotations

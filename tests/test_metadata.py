@@ -103,7 +103,10 @@ def test_an_og_title_that_shortens_the_headline_is_the_title() -> None:
     def title(og: str) -> str | None:
         return meta(page(f"{site}<meta property='og:title' content='{og}'>", h1, jsonld)).title
 
-    assert title("Harbour reopens after storms | Coast Times") == "Harbour reopens after storms"
+    assert title("Harbour reopens after days of storms | Coast Times") == (
+        "Harbour reopens after days of storms"
+    )
+    assert title("Harbour reopens after storms") == "Harbour reopens after three days of storms"
     assert title("Harbour reopens after…") == "Harbour reopens after three days of storms"
     assert title("Harbour reopens") == "Harbour reopens after three days of storms"
     assert title("Port reopens after storms") == "Harbour reopens after three days of storms"
