@@ -158,12 +158,15 @@ class TitleRules(RuleTable):
     separators: Patterns
     max_affixes: Count
     heading_tags: Strings
+    min_shortened_share: float = Field(gt=0, le=1)
     max_chars: int = Field(ge=1)
     max_affix_words: Count
 
 
 class AuthorRules(RuleTable):
     max_name_words: int = Field(ge=1)
+    description_lower_words: int = Field(ge=1)
+    byline_prose_chars: int = Field(ge=1)
     name_particles: Strings
 
 

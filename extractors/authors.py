@@ -52,11 +52,19 @@ def person_name(candidate: str, rules: RuleSet) -> str | None:
     return " ".join(kept).strip(" ,;:|-–—") or None
 
 
+def _is_description(words: list[str], particles: set[str]) -> bool:
+    """Words that describe a person rather than name one: a phrase with several lower-case
+    words ("Mykolo Romerio universiteto … profesorius" after "Povilas Aleksandravičius,")."""
+    lower = [word for word in words if _is_lower(word) and word not in particles]
+    return len(lower) >= metadata_rules()["authors"]["description_lower_words"]
+
+
 def _parts(candidate: str, rules: RuleSet) -> list[str]:
     """The names a candidate lists: after a leading label ("Source: …") or a byline word inside
     it ("Capital Von Jemima Kelly"), split at the language's name joiners and commas; then at
     lower-case words that are not particles ("Jane Doe og John Roe"), where a later part is
-    kept only when it has two words."""
+    kept only when it has two words. A part after the first that describes the person
+    (`_is_description`: an affiliation, a job title) is no name."""
     candidate = _LABEL.sub("", candidate)
     words = candidate.split()
     for start in range(len(words) - 1):
@@ -64,10 +72,12 @@ def _parts(candidate: str, rules: RuleSet) -> list[str]:
             return names
     found: list[str] = []
     particles = set(metadata_rules()["authors"]["name_particles"])
-    for part in rules.name_joiner.split(candidate):
+    for index, part in enumerate(rules.name_joiner.split(candidate)):
         pieces = part.split()
         if not any(word[:1].isupper() for word in pieces):
             found.append(part)
+            continue
+        if index and _is_description(pieces, particles):
             continue
         runs: list[list[str]] = [[]]
         for word in pieces:

@@ -1,10 +1,12 @@
 """The author search of trafilatura (`trafilatura.metadata.extract_author`, version 2.3.1),
-without its cost: the same byline candidates in the same order, the same text.
+without its cost: the same byline candidates in the same order, the same text, except that the
+text of buttons ("Show authors") is no part of a byline.
 
 trafilatura copies the whole page, removes comment sections, dates, figures and sidebars from
 the copy, then evaluates three XPaths over all of it, one after the other. Here one pass over
 the page's elements tests each element's tag and attributes against the three searches (as
-data below), and only the candidates are checked for lying in, or holding, a discarded part.
+data below), and only the candidates are checked for lying in, or holding, a discarded part;
+the text of a candidate holding one is read without it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from dataclasses import dataclass
 from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
 
-from extractors.trafilatura_compat import REGEXP_NS, extract_author, normalize_authors, trim
+from extractors.metadata_rules import metadata_rules
+from extractors.rules import RuleSet
+from extractors.trafilatura_compat import REGEXP_NS, normalize_authors, trim
 
 _MAX_AUTHOR_CHARS = 120
 # The parts removed before the search (trafilatura's `AUTHOR_DISCARD_XPATHS`), as a test on an
@@ -34,6 +38,10 @@ _IN_DISCARDED = XPath(
 _HOLDS_DISCARDED = XPath(
     f"boolean({_DISCARDED.format(axis='descendant')})", namespaces={"re": REGEXP_NS}
 )
+_IS_DISCARDED = XPath(f"boolean({_DISCARDED.format(axis='self')})", namespaces={"re": REGEXP_NS})
+_CONTROLS = frozenset({"button"})
+_BOLD = frozenset({"strong", "b"})
+_NAME_LIST = re.compile(r"\s*/\s*")
 
 
 @dataclass(frozen=True)
@@ -155,16 +163,71 @@ def byline_candidates(tree: HtmlElement) -> list[HtmlElement]:
     return [element for candidates in found for element in candidates]
 
 
+def _texts(element: HtmlElement, skip_discarded: bool) -> list[str]:
+    """The text of `element` without its buttons and, with `skip_discarded`, without its
+    discarded parts (their tails stay, as when trafilatura deletes them)."""
+    texts = [element.text or ""] if isinstance(element.tag, str) else []
+    for child in element:
+        skipped = not isinstance(child.tag, str) or child.tag in _CONTROLS
+        if not skipped and not (skip_discarded and _IS_DISCARDED(child)):
+            texts += _texts(child, skip_discarded)
+        texts.append(child.tail or "")
+    return texts
+
+
 def find_author(tree: HtmlElement) -> str | None:
     """The author names trafilatura's `extract_author` finds ("Jane Doe; John Roe"), or None.
-    A candidate inside a discarded part is skipped; one holding a discarded part (its text
-    would differ) is rare, and then trafilatura's own search runs."""
+    A candidate inside a discarded part is skipped; one holding a discarded part is read
+    without it."""
     for element in byline_candidates(tree):
         if _IN_DISCARDED(element):
             continue
-        if _HOLDS_DISCARDED(element):
-            return extract_author(tree)
-        content = trim(" ".join(element.itertext()))
+        content = trim(" ".join(_texts(element, bool(_HOLDS_DISCARDED(element)))))
         if content and 2 < len(content) < _MAX_AUTHOR_CHARS:
             return normalize_authors(None, content)
     return None
+
+
+def _bold_names(paragraph: HtmlElement, rules: RuleSet) -> list[str]:
+    """The names a paragraph lists when all of its text is one bold run of 1 to `max_authors`
+    names of 2 to `max_name_words` capitalised words ("Mathatisi Sebusi/Mohalenyane Phakela");
+    else none."""
+    parts = [child for child in paragraph if _has_text(child.text_content())]
+    if _has_text(paragraph.text) or len(parts) != 1 or parts[0].tag not in _BOLD:
+        return []
+    if any(_has_text(child.tail) for child in paragraph):
+        return []
+    text = " ".join(parts[0].text_content().split())
+    names = [name for part in _NAME_LIST.split(text) for name in rules.name_joiner.split(part)]
+    particles = set(rules.setting("bylines", "name_particles"))
+    longest = rules.setting("bylines", "max_name_words")
+    for name in names:
+        words = name.split()
+        if not 2 <= len(words) <= longest or any(ch.isdigit() for ch in name):
+            return []
+        if not all(word[:1].isupper() or word in particles for word in words):
+            return []
+    return names if len(names) <= rules.setting("bylines", "max_authors") else []
+
+
+def _has_text(text: str | None) -> bool:
+    return bool(text and text.strip())
+
+
+def bold_byline(tree: HtmlElement, rules: RuleSet) -> list[str]:
+    """The names of a byline set as its own bold paragraph right before the first or right
+    after the last prose paragraph of an article's container (small sites credit the writer
+    so where their markup names only the site)."""
+    prose_chars = metadata_rules()["authors"]["byline_prose_chars"]
+    containers = dict.fromkeys(p.getparent() for p in tree.iter("p"))
+    for container in containers:
+        paragraphs = [child for child in container if child.tag == "p"]
+        prose = [
+            n for n, p in enumerate(paragraphs) if len(p.text_content().strip()) >= prose_chars
+        ]
+        if len(prose) < 2:
+            continue
+        for edge in (prose[0] - 1, prose[-1] + 1):
+            if 0 <= edge < len(paragraphs) and (names := _bold_names(paragraphs[edge], rules)):
+                return names
+    return []

@@ -7,7 +7,9 @@ from the displayed headline. The title is the og:title where the page also shows
 heading other than an `<h1>` (`<h2>`, `<h3>`: the headline it is displayed and shared under),
 else the JSON-LD headline, else the `<h1>` that another source agrees with, else the first meta
 title; then any affix that another source leaves out, that names the site, or that is a date is
-cut off at a separator.
+cut off at a separator, and a leading kicker where a heading shows the same headline under
+another kicker. An og:title that is that headline shortened for sharing (the same words in the
+same order, most of them) is the title.
 """
 
 from __future__ import annotations
@@ -186,10 +188,40 @@ def shown_social_title(
     return [social] if key and shown else []
 
 
+def heading_parts(tree: HtmlElement) -> list[tuple[str, str]]:
+    """Headings shown in parts, as (whole text, headline part): a heading (`<h1>` or a
+    `heading_tags` one) made of child elements alone, a short kicker ("Eskalation im Nahen
+    Osten") and then the headline; punctuation-only parts (a hidden " - ") do not count."""
+    rules = metadata_rules()["title"]
+    found = []
+    for heading in tree.iter("h1", *rules["heading_tags"]):
+        if compact(heading.text or "") or any(compact(child.tail or "") for child in heading):
+            continue
+        texts = (clean(child.text_content()) for child in heading)
+        parts = [text for text in texts if text and compact(text)]
+        if len(parts) > 1 and len(" ".join(parts[:-1]).split()) <= rules["max_affix_words"]:
+            found.append((" ".join(parts), parts[-1]))
+    return found
+
+
+def without_kicker(title: str, headings: list[tuple[str, str]]) -> str:
+    """`title` without a leading kicker ("Kicker: Headline") where a heading shown in parts
+    (`heading_parts`) has the same headline under another kicker: the sources agree on the
+    headline only. Else `title`."""
+    key = compact(title)
+    for whole, headline in headings:
+        prefix = " ".join(title.split()[: -len(headline.split())])
+        other_kicker = compact(whole) != key and key.endswith(compact(headline))
+        if other_kicker and prefix and not prefix[-1].isalnum():
+            return headline
+    return title
+
+
 def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str]) -> str | None:
     """The headline the page shows (see the module docstring); never a site's name."""
-    metas = meta_titles(tree)
     h1s = displayed_headlines(tree)
+    found = meta_titles(tree)
+    metas = [text for text in found if not cut_at_quote(text, found + h1s)]
     site_keys = {compact(site) for site in sites}
     headline = clean(jsonld_headline)
     sources = [headline] if headline else []
@@ -200,8 +232,46 @@ def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str])
     for source in sources:
         title = strip_affixes(source, stated - {compact(source)}, sites)
         if compact(title) and compact(title) not in site_keys:
-            return title
+            title = shared_form(tree, title, metas + h1s, stated, sites)
+            return without_kicker(title, heading_parts(tree))
     return None
+
+
+def shared_form(
+    tree: HtmlElement, title: str, others: list[str], stated: set[str], sites: list[str]
+) -> str:
+    """The og:title (without its affixes) where it is `title` shortened for sharing, else
+    `title`. An og:title cut at an unescaped quotation mark (`cut_at_quote`) is no headline."""
+    social = _meta(tree, "property", "og:title")
+    if not social or cut_at_quote(social, others):
+        return title
+    social = strip_affixes(social, stated - {compact(social)}, sites)
+    return social if shortened(social, title) else title
+
+
+def _words(text: str) -> list[str]:
+    return [key for word in text.split() if (key := compact(word))]
+
+
+def shortened(short: str, title: str) -> bool:
+    """`short` is `title` shortened: its words, in order, are some of the title's (at least
+    `min_shortened_share` of them) and it does not end in an ellipsis ("… here's how to check"
+    of "… here's how to check if you have the rare buck": the headline edited down for sharing)."""
+    kept, words = _words(short), _words(title)
+    remaining = iter(words)
+    share = metadata_rules()["title"]["min_shortened_share"]
+    return (
+        len(words) * share <= len(kept) < len(words)
+        and all(word in remaining for word in kept)
+        and not short.rstrip().endswith(("…", "..."))
+    )
+
+
+def cut_at_quote(text: str, others: list[str]) -> bool:
+    """`text` is an attribute value cut at an unescaped quotation mark: another title source
+    goes on after it with a '"' ("Sieger und" of 'Sieger und "royaler Besuch"')."""
+    start = text.rstrip()
+    return any(o.startswith(start) and o[len(start) :].lstrip().startswith('"') for o in others)
 
 
 def is_site_name(text: str) -> bool:

@@ -2,13 +2,15 @@
 
 The page's JSON-LD article object comes first (its headline, authors and `datePublished`), then
 its meta tags and markup, read with trafilatura's own helpers (`examine_meta`, the byline search
-of `extractors.bylines`, `extract_url`) and htmldate. It runs on the page before widgets are
-pruned, so that bylines and author boxes are still there to read. htmldate runs without its
-extensive search, which falls back to slow free-text date parsing.
+of `extractors.bylines`, `extract_url`) and htmldate; last, a byline set as a bold paragraph at
+the edge of the article. It runs on the page before widgets are pruned, so that bylines and
+author boxes are still there to read. htmldate runs without its extensive search, which falls
+back to slow free-text date parsing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,7 +18,7 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 
 from extractors.authors import author_names
-from extractors.bylines import find_author
+from extractors.bylines import bold_byline, find_author
 from extractors.headline import page_title, site_names
 from extractors.jsonld import article_jsonld
 from extractors.rules import RuleSet, load_rules
@@ -53,6 +55,17 @@ def _host_label(url: str | None) -> str | None:
     return host.removeprefix("www.").split(".")[0] if host else None
 
 
+def _author_sources(
+    tree: HtmlElement, jsonld_people: list[str], meta_author: str | None, rules: RuleSet
+) -> Iterator[list[str]]:
+    """Author candidates, best first: JSON-LD people, meta tags, the byline search, a bold
+    byline paragraph; each is read only when those before it name nobody."""
+    yield jsonld_people
+    yield _split(meta_author)
+    yield _split(find_author(tree))
+    yield bold_byline(tree, rules)
+
+
 def page_metadata(
     tree: HtmlElement, url: str | None = None, rules: RuleSet | None = None
 ) -> PageMetadata:
@@ -62,7 +75,7 @@ def page_metadata(
     found = examine_meta(tree)
     page_url = found.url or extract_url(tree, url)
     sites = site_names(tree, [jsonld.publisher, found.sitename], page_url)
-    sources = (jsonld.people, _split(found.author), _split(find_author(tree)))
+    sources = _author_sources(tree, jsonld.people, found.author, rules)
     return PageMetadata(
         title=page_title(tree, jsonld.headline, sites),
         authors=author_names(sources, rules, sites, jsonld.organizations),

@@ -84,6 +84,40 @@ def test_the_jsonld_headline_comes_first_and_loses_its_suffix_where_the_h1_shows
     assert found.title == "Harbour reopens & ships sail"
 
 
+def test_a_kicker_the_headline_is_shown_under_in_parts_only_when_the_kickers_differ() -> None:
+    heading = (
+        '<h1><span class="overline">Storm season</span><span aria-hidden="true"> - </span>'
+        "<span>Harbour reopens after three days</span></h1>"
+    )
+    other = '<meta property="og:title" content="Coast in crisis: Harbour reopens after three days">'
+    assert meta(page(other, heading)).title == "Harbour reopens after three days"
+    same = '<meta property="og:title" content="Storm season: Harbour reopens after three days">'
+    assert meta(page(same, heading)).title == "Storm season - Harbour reopens after three days"
+
+
+def test_an_og_title_that_shortens_the_headline_is_the_title() -> None:
+    jsonld = {"@type": "NewsArticle", "headline": "Harbour reopens after three days of storms"}
+    h1 = "<h1>Harbour reopens after three days of storms</h1>"
+    site = '<meta property="og:site_name" content="Coast Times">'
+
+    def title(og: str) -> str | None:
+        return meta(page(f"{site}<meta property='og:title' content='{og}'>", h1, jsonld)).title
+
+    assert title("Harbour reopens after days of storms | Coast Times") == (
+        "Harbour reopens after days of storms"
+    )
+    assert title("Harbour reopens after storms") == "Harbour reopens after three days of storms"
+    assert title("Harbour reopens after…") == "Harbour reopens after three days of storms"
+    assert title("Harbour reopens") == "Harbour reopens after three days of storms"
+    assert title("Port reopens after storms") == "Harbour reopens after three days of storms"
+
+
+def test_an_og_title_cut_at_an_unescaped_quote_is_no_headline() -> None:
+    head = '<meta property="og:title" content="Harbour reopens "after storms"">'
+    found = meta(page(head, '<h1>Harbour reopens "after storms"</h1>'))
+    assert found.title == 'Harbour reopens "after storms"'
+
+
 def test_the_title_is_never_the_sites_name() -> None:
     head = '<meta property="og:site_name" content="Coast Times"><title>Coast Times</title>'
     found = meta(page(head, "<h1>Coast Times</h1><h1>Harbour reopens after storms</h1>"))
@@ -211,6 +245,36 @@ def test_names_are_taken_once_and_split_at_joiners() -> None:
 def test_outside_jsonld_a_name_cut_to_one_word_is_no_author() -> None:
     assert author_names([[], ["Quelle sid", "Follow"]], RULES, [], ["coast.de"]) == ["coast.de"]
     assert author_names([["Quelle"]], RULES, [], []) == ["Quelle"]  # JSON-LD names it
+
+
+def test_a_description_after_a_name_is_no_name() -> None:
+    credit = "Jane Doe, professor of maritime law at Coast University"
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Person", "name": credit}}
+    assert meta(page(jsonld=jsonld)).authors == ["Jane Doe"]
+
+
+def test_a_buttons_text_is_no_part_of_a_byline() -> None:
+    body = (
+        '<div class="author-list">By <a href="#a1">Jane Doe</a>, <a href="#a2">John Roe</a>'
+        "<button><span>Show authors</span></button></div>"
+    )
+    assert meta(page(body=body)).authors == ["Jane Doe", "John Roe"]
+
+
+def test_a_bold_byline_at_the_articles_edge_credits_people_where_the_markup_names_the_site() -> (
+    None
+):
+    head = '<meta property="og:site_name" content="Coast Times">'
+    prose = "<p>" + "The harbour reopened on Tuesday after three days of storms. " * 3 + "</p>"
+    byline = "<p><strong>Jane Doe/John Roe</strong></p>"
+    credit = '<span class="author">Coast Times</span>'
+    assert meta(page(head, credit + byline + prose * 2)).authors == ["Jane Doe", "John Roe"]
+    last = f"<html><head>{head}</head><body>{credit}{prose * 2}{byline}</body></html>"
+    assert meta(last).authors == ["Jane Doe", "John Roe"]
+    inside = prose + "<p><strong>Read More</strong></p>" + prose
+    assert meta(page(head, credit + inside)).authors == ["Coast Times"]
+    person = '<span class="author">Ann Lee</span>'
+    assert meta(page(head, person + byline + prose * 2)).authors == ["Ann Lee"]
 
 
 def test_byline_junk_on_the_page_is_not_an_author() -> None:
