@@ -56,9 +56,9 @@ def warc_date(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value.strip()) if value else None
     except ValueError:
         return None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 _TRUNCATED = "record is truncated: fewer bytes than its Content-Length"
