@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import fsspec
 from sqlalchemy import select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -202,6 +202,9 @@ class OriginalsArchive:
         storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.reading = sessionmaker(
+            engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+        )
         self.shelf: FolderShelf | ObjectShelf
         if is_url(str(location)):
             self.shelf = ObjectShelf(str(location), storage_options or {})
@@ -213,28 +216,31 @@ class OriginalsArchive:
         """The local folder of the WARC files (None for an archive at a URL)."""
         return self.shelf.directory if isinstance(self.shelf, FolderShelf) else None
 
+    def _kept(self, session: Session, digests: Iterable[str]) -> set[str]:
+        query = select(StoredOriginal.digest).where(StoredOriginal.digest.in_(set(digests)))
+        return set(session.scalars(query))
+
     def keep(self, items: Iterable[Document | InputFailure]) -> dict[str, str]:
         """Archive each document's original unless its digest is already kept; returns the
-        digest per document source."""
+        digest per document source. The bytes are written before the database names them,
+        outside its write lock (an upload may take a while); an original another writer
+        kept meanwhile is named once, its second copy left unreferenced."""
         docs = [item for item in items if isinstance(item, Document)]
         by_source = {doc.source: original_digest(doc) for doc in docs}
+        with self.reading() as session:
+            known = self._kept(session, by_source.values())
+        first: dict[str, Document] = {}  # the first document of each digest
+        for doc in docs:
+            first.setdefault(by_source[doc.source], doc)
+        records = [(doc, digest) for digest, doc in first.items() if digest not in known]
+        if not records:
+            return by_source
+        placements = self.shelf.put(records)
         with self.sessions.begin() as session:
-            known = set(
-                session.scalars(
-                    select(StoredOriginal.digest).where(
-                        StoredOriginal.digest.in_(set(by_source.values()))
-                    )
-                )
-            )
-            fresh: dict[str, Document] = {}
-            for doc in docs:
-                if by_source[doc.source] not in known:
-                    fresh.setdefault(by_source[doc.source], doc)
-            if not fresh:
-                return by_source
-            records = [(doc, digest) for digest, doc in fresh.items()]
-            placements = self.shelf.put(records)
+            known = self._kept(session, first)
             for (doc, digest), (name, offset, length) in zip(records, placements, strict=True):
+                if digest in known:
+                    continue
                 session.add(
                     StoredOriginal(
                         digest=digest, file=name, offset=offset, length=length, url=doc.url,
@@ -245,7 +251,7 @@ class OriginalsArchive:
 
     def load(self, digest: str) -> Document | None:
         """The archived original as a Document (kind and charset from its headers)."""
-        with self.sessions() as session:
+        with self.reading() as session:
             row = session.get(StoredOriginal, digest)
         if row is None:
             return None
@@ -274,7 +280,7 @@ class OriginalsArchive:
         ).where(ArticleVersion.original.is_not(None))
         if since is not None:
             query = query.where(ArticleVersion.created_at >= since)
-        with self.sessions() as session:
+        with self.reading() as session:
             rows = session.execute(query.order_by(ArticleRow.id)).all()
         for key, url, digest, fetched_at in rows:
             host = (urlsplit(url).hostname or "") if url else ""
