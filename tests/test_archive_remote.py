@@ -149,3 +149,11 @@ def test_credentials_are_refused_in_the_settings_and_never_repeated(tmp_path: Pa
             load_settings(config, environ={})
         assert "AWS_SECRET_ACCESS_KEY" in str(caught.value) and SECRET not in str(caught.value)
     assert ArchiveSettings(storage_options={"endpoint_url": "http://127.0.0.1:9000"})
+
+
+def test_an_unknown_url_scheme_is_a_clear_error(db_url: str) -> None:
+    from corpus.archive import ArchiveError
+
+    store = open_store(db_url)
+    with pytest.raises(ArchiveError, match=r"nosuch://bucket/x cannot be opened"):
+        open_archive(ArchiveSettings(dir="nosuch://bucket/x"), store.engine, db_url)
