@@ -144,7 +144,6 @@ class ObjectShelf:
         except (ImportError, ValueError) as exc:
             raise ArchiveError(f"[archive] dir {url} cannot be opened: {exc}") from None
         self.root = root.rstrip("/")
-        self.location = url
 
     def put(self, records: list[tuple[Document, str]]) -> list[Placement]:
         buffer = BytesIO()
