@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import logging
 import os
 import tempfile
 import time
@@ -131,6 +132,7 @@ def archive_to_s3(path: Path, work: Path, records: int) -> None:
     except ImportError:
         print("archive to S3: s3fs or moto not installed (pip install -e '.[dev]')")
         return
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
