@@ -12,13 +12,18 @@ single-process:
 - newscorpus read + extract: `iter_documents` + `extract_many` (what the import flow's
   extract step runs), no storing;
 - `import_files` end to end (a real Prefect run into a fresh SQLite file: archive, extract,
-  dedup, store), and the archive size it wrote.
+  dedup, store), and the archive size it wrote;
+- the archive alone (`OriginalsArchive.keep`, batches of 64 as the pipeline's) into a local
+  folder and into an S3 bucket on a loopback S3 server (moto, spoken to over HTTP by s3fs).
+
+fastwarc is measured when installed (`pip install -c constraints.txt -e ".[bench]"`).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import logging
 import os
 import tempfile
 import time
@@ -72,7 +77,11 @@ def read_warcio(path: Path) -> int:
 
 
 def read_fastwarc(path: Path) -> int:
-    from fastwarc.warc import ArchiveIterator as FastIterator
+    try:
+        from fastwarc.warc import ArchiveIterator as FastIterator
+    except ImportError:
+        print("read only, fastwarc: not installed (pip install -e '.[bench]')")
+        return 0
 
     return sum(len(r.reader.read()) > 0 for r in FastIterator(str(path), parse_http=True))
 
@@ -91,6 +100,55 @@ def newscorpus_extract(path: Path) -> int:
     from extractors import Extracted, extract_many, iter_documents
 
     return sum(isinstance(r, Extracted) for r in extract_many(iter_documents([str(path)])))
+
+
+def archive_only(path: Path, work: Path, location: str, storage: dict[str, str]) -> int:
+    """`OriginalsArchive.keep` over the WARC's documents in batches of 64, into a fresh corpus."""
+    from corpus.archive import OriginalsArchive
+    from corpus.store import open_store
+    from extractors import Document, iter_documents
+
+    name = location.rsplit("/", 1)[-1]
+    store = open_store(f"sqlite:///{work / f'{name}.db'}")
+    archive = OriginalsArchive(location, store.engine, 100_000_000, storage)
+    batch: list[Document] = []
+    kept = 0
+    for item in iter_documents([str(path)]):
+        if isinstance(item, Document):
+            batch.append(item)
+        if len(batch) == 64:
+            kept += len(archive.keep(batch))
+            batch = []
+    kept += len(archive.keep(batch))
+    store.close()
+    return kept
+
+
+def archive_to_s3(path: Path, work: Path, records: int) -> None:
+    """The archive into a bucket on a loopback S3 server; prints the objects' total size."""
+    try:
+        import s3fs
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        print("archive to S3: s3fs or moto not installed (pip install -e '.[dev]')")
+        return
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    # Throwaway credentials for the loopback server only.
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    storage = {"endpoint_url": f"http://{host}:{port}"}
+    s3 = s3fs.S3FileSystem(**storage, skip_instance_cache=True)
+    s3.mkdir("bench")
+    try:
+        timed("archive only, S3 on loopback (moto + s3fs)", records,
+              lambda: archive_only(path, work, "s3://bench/originals", storage))  # fmt: skip
+        size = sum(s3.du("bench/originals", total=False).values())
+        print(f"S3 archive: {size / 1e6:.1f} MB in {len(s3.find('bench/originals'))} objects")
+    finally:
+        server.stop()
 
 
 def main() -> None:
@@ -122,6 +180,9 @@ def main() -> None:
         f"archive: {archive / 1e6:.1f} MB for {args.records} pages, "
         f"{archive / args.records * 1000 / 1e6:.1f} MB per 1,000 pages"
     )
+    timed("archive only, local folder", args.records,
+          lambda: archive_only(warc, work, str(work / "folder"), {}))  # fmt: skip
+    archive_to_s3(warc, work, args.records)
 
 
 if __name__ == "__main__":

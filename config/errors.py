@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from config.models import CREDENTIALS_REFUSED
+
 
 class SettingsError(ValueError):
     """A configuration file or variable is missing, unreadable or has a wrong key or value."""
@@ -90,7 +92,8 @@ def describe(
             problem = f"needs a {key}"
         else:
             shown = repr(first["input"])
-            value = f" = {shown}" if len(shown) <= _MAX_SHOWN else ""
+            hidden = len(shown) > _MAX_SHOWN or first["type"] == CREDENTIALS_REFUSED
+            value = "" if hidden else f" = {shown}"
             problem = f"{key}{value}: {_problem(first)}"
         line = f"{table} in {origin}: {problem}"
     if more := len(errors) - len(same):

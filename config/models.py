@@ -20,6 +20,7 @@ from pydantic import (
     PrivateAttr,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from config.paths import RULES_DIR, rule_languages_shipped
 
@@ -217,12 +218,49 @@ class ExportSettings(Section):
     part_size_mb: int = Field(256, ge=1)
 
 
+# Storage options that would put a secret in the settings file: credentials come from the
+# environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...) or fsspec's own configuration.
+SECRET_OPTIONS = frozenset(
+    {"key", "secret", "token", "password", "session_token", "access_key", "secret_key",
+     "aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
+)  # fmt: skip
+
+
+# The error type of a refused credential: its message never repeats the value (config/errors.py).
+CREDENTIALS_REFUSED = "credentials_refused"
+_USE_THE_ENVIRONMENT = (
+    "credentials do not go in the settings file; set them in the environment "
+    "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)"
+)
+
+
+def _no_credentials_in_url(location: str) -> str:
+    if "://" in location and "@" in location.split("://", 1)[1].split("/", 1)[0]:
+        raise PydanticCustomError(
+            CREDENTIALS_REFUSED, "user or password in the URL: " + _USE_THE_ENVIRONMENT
+        )
+    return location
+
+
+def _no_secret_options(options: dict[str, Any]) -> dict[str, Any]:
+    secrets = sorted(name for name in options if name.lower() in SECRET_OPTIONS)
+    if secrets:
+        raise PydanticCustomError(
+            CREDENTIALS_REFUSED, f"{', '.join(secrets)}: {_USE_THE_ENVIRONMENT}"
+        )
+    return options
+
+
 class ArchiveSettings(Section):
-    """[archive]: every original (fetched page, imported file) kept in rolling WARC files."""
+    """[archive]: every original (fetched page, imported file) kept in rolling WARC files, in a
+    folder or at an fsspec URL (`s3://bucket/prefix`) opened with `storage_options`."""
 
     enabled: bool = True
-    dir: str = ""
+    dir: Annotated[str, AfterValidator(_no_credentials_in_url)] = ""
     max_file_mb: int = Field(100, ge=1)
+    storage_options: Annotated[
+        dict[str, str | int | float | bool], AfterValidator(_no_secret_options)
+    ] = Field(default_factory=dict)
 
 
 class Settings(Section):

@@ -1,10 +1,14 @@
 """The archive of originals: every fetched page and imported file, kept as it arrived.
 
 Each original (body, plus the HTTP response headers where there were any) is written once, by
-content digest, as one record of a gzip-compressed WARC file under the `[archive] dir`; a new
-file is started when the current one reaches `max_file_mb`. The `originals` table says where
-each digest is kept, and an article version names the digest it was extracted from, so a newer
-extractor can run over the originals again (`newscorpus reextract`).
+content digest, as one record of a gzip-compressed WARC file. In a folder (`[archive] dir` a
+path; the default is next to the SQLite file) records are appended to rolling files, a new one
+started when the current one reaches `max_file_mb`, appends locked across processes. At an
+fsspec URL (`s3://bucket/prefix`, `memory://...`) objects cannot be appended to nor locked, so
+each batch's new originals become one immutable WARC object with a unique name, uploaded before
+the database names it. Either way the `originals` table says where each digest is kept (file or
+object, offset, length), and an article version names the digest it was extracted from, so a
+newer extractor can run over the originals again (`newscorpus reextract`).
 """
 
 from __future__ import annotations
@@ -12,15 +16,19 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+import fsspec
 from sqlalchemy import select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -28,18 +36,34 @@ from warcio.warcwriter import WARCWriter
 from config import ArchiveSettings
 from corpus.latest import select_latest
 from corpus.models import ArticleRow, ArticleVersion, StoredOriginal
+from corpus.records import as_utc
 from extractors import Document, InputFailure
 
 FILE_PATTERN = "originals-{:05d}.warc.gz"
+# One object per batch at a URL: time-ordered names, unique across concurrent writers.
+OBJECT_PATTERN = "originals-{}-{}.warc.gz"
+URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+Span = tuple[int, int]  # (offset, length) of one record in its file
+Placement = tuple[str, int, int]  # (file or object name, offset, length)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # The body is kept decoded (as extracted), so headers that describe a transfer form are dropped.
 TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
-def archive_directory(settings: ArchiveSettings, database_url: str) -> Path:
-    """`[archive] dir`, or an `archive` folder next to the SQLite file (else ./data/archive)."""
+class ArchiveError(Exception):
+    """The archive cannot be opened as configured; the message says why."""
+
+
+def is_url(location: str) -> bool:
+    """True for an fsspec URL (`s3://bucket/prefix`, `memory://x`), False for a local path."""
+    return bool(URL_SCHEME.match(location))
+
+
+def archive_location(settings: ArchiveSettings, database_url: str) -> Path | str:
+    """`[archive] dir` (a folder, or an fsspec URL kept as a string), or an `archive` folder
+    next to the SQLite file (else ./data/archive)."""
     if settings.dir:
-        return Path(settings.dir)
+        return settings.dir if is_url(settings.dir) else Path(settings.dir)
     parsed = make_url(database_url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return Path(parsed.database).parent / "archive"
@@ -79,12 +103,11 @@ def _media_and_charset(content_type: str | None) -> tuple[str, str | None]:
     return media.strip().lower(), charset or None
 
 
-class OriginalsArchive:
-    """Rolling compressed WARC files plus the `originals` index in the corpus database."""
+class FolderShelf:
+    """Rolling WARC files in a local folder, appended to under an exclusive lock."""
 
-    def __init__(self, directory: Path, engine: Engine, max_file_bytes: int) -> None:
+    def __init__(self, directory: Path, max_file_bytes: int) -> None:
         self.directory = directory
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.max_file_bytes = max_file_bytes
         directory.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.name[10:15]) for p in directory.glob("originals-[0-9]*.warc.gz")]
@@ -97,71 +120,141 @@ class OriginalsArchive:
             path = self.directory / FILE_PATTERN.format(self.number)
         return path
 
-    def _record(self, writer: WARCWriter, doc: Document, digest: str):  # noqa: ANN202
-        uri = doc.url or doc.source
-        warc_headers = {
-            "WARC-Date": doc.metadata.get("fetched_at")
-            or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "WARC-Original-Digest": f"sha256:{digest}",
-        }
-        headers = _headers(doc)
-        if headers is not None:
-            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
-            return writer.create_warc_record(
-                uri, "response", payload=BytesIO(_payload_bytes(doc)), http_headers=http,
-                warc_headers_dict=warc_headers,
-            )  # fmt: skip
-        warc_headers["Content-Type"] = _content_type(doc)
+    def put(self, records: list[tuple[Document, str]]) -> list[Placement]:
+        path = self._current_file()
+        with path.open("ab") as handle:
+            # Writers in other processes (concurrent runs on one corpus) append to the same
+            # file: one at a time, each record's offset read once the lock is held.
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0, os.SEEK_END)
+            return [(path.name, *span) for span in _write_records(handle, records)]
+
+    def read(self, name: str, offset: int, length: int) -> bytes:
+        with (self.directory / name).open("rb") as handle:
+            handle.seek(offset)
+            return handle.read(length)
+
+
+class ObjectShelf:
+    """Immutable WARC objects under an fsspec URL: one object per batch of new originals."""
+
+    def __init__(self, url: str, storage_options: Mapping[str, Any]) -> None:
+        try:
+            self.fs, root = fsspec.core.url_to_fs(url, **storage_options)
+        except (ImportError, ValueError) as exc:
+            raise ArchiveError(f"[archive] dir {url} cannot be opened: {exc}") from None
+        self.root = root.rstrip("/")
+
+    def put(self, records: list[tuple[Document, str]]) -> list[Placement]:
+        buffer = BytesIO()
+        spans = _write_records(buffer, records)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        name = OBJECT_PATTERN.format(stamp, uuid.uuid4().hex)
+        self.fs.pipe_file(f"{self.root}/{name}", buffer.getvalue())
+        return [(name, *span) for span in spans]
+
+    def read(self, name: str, offset: int, length: int) -> bytes:
+        return self.fs.cat_file(f"{self.root}/{name}", start=offset, end=offset + length)
+
+
+def _write_records(handle: BinaryIO, records: list[tuple[Document, str]]) -> list[Span]:
+    """Write each (document, digest) as one gzipped WARC record; their (offset, length)."""
+    writer = WARCWriter(handle, gzip=True)
+    spans = []
+    for doc, digest in records:
+        offset = handle.tell()
+        writer.write_record(_record(writer, doc, digest))
+        handle.flush()
+        spans.append((offset, handle.tell() - offset))
+    return spans
+
+
+def _record(writer: WARCWriter, doc: Document, digest: str):  # noqa: ANN202
+    uri = doc.url or doc.source
+    fetched = doc.fetched_at or datetime.now(UTC)
+    warc_headers = {
+        "WARC-Date": fetched.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "WARC-Original-Digest": f"sha256:{digest}",
+    }
+    headers = _headers(doc)
+    if headers is not None:
+        http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
         return writer.create_warc_record(
-            uri, "resource", payload=BytesIO(_payload_bytes(doc)), warc_headers_dict=warc_headers
+            uri, "response", payload=BytesIO(_payload_bytes(doc)), http_headers=http,
+            warc_headers_dict=warc_headers,
+        )  # fmt: skip
+    warc_headers["Content-Type"] = _content_type(doc)
+    return writer.create_warc_record(
+        uri, "resource", payload=BytesIO(_payload_bytes(doc)), warc_headers_dict=warc_headers
+    )
+
+
+class OriginalsArchive:
+    """WARC records on a shelf (a folder or an fsspec URL) plus the `originals` index in the
+    corpus database."""
+
+    def __init__(
+        self,
+        location: Path | str,
+        engine: Engine,
+        max_file_bytes: int,
+        storage_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.reading = sessionmaker(
+            engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
         )
+        self.shelf: FolderShelf | ObjectShelf
+        if is_url(str(location)):
+            self.shelf = ObjectShelf(str(location), storage_options or {})
+        else:
+            self.shelf = FolderShelf(Path(location), max_file_bytes)
+
+    @property
+    def directory(self) -> Path | None:
+        """The local folder of the WARC files (None for an archive at a URL)."""
+        return self.shelf.directory if isinstance(self.shelf, FolderShelf) else None
+
+    def _kept(self, session: Session, digests: Iterable[str]) -> set[str]:
+        query = select(StoredOriginal.digest).where(StoredOriginal.digest.in_(set(digests)))
+        return set(session.scalars(query))
 
     def keep(self, items: Iterable[Document | InputFailure]) -> dict[str, str]:
         """Archive each document's original unless its digest is already kept; returns the
-        digest per document source."""
+        digest per document source. The bytes are written before the database names them,
+        outside its write lock (an upload may take a while); an original another writer
+        kept meanwhile is named once, its second copy left unreferenced."""
         docs = [item for item in items if isinstance(item, Document)]
         by_source = {doc.source: original_digest(doc) for doc in docs}
+        with self.reading() as session:
+            known = self._kept(session, by_source.values())
+        first: dict[str, Document] = {}  # the first document of each digest
+        for doc in docs:
+            first.setdefault(by_source[doc.source], doc)
+        records = [(doc, digest) for digest, doc in first.items() if digest not in known]
+        if not records:
+            return by_source
+        placements = self.shelf.put(records)
         with self.sessions.begin() as session:
-            known = set(
-                session.scalars(
-                    select(StoredOriginal.digest).where(
-                        StoredOriginal.digest.in_(set(by_source.values()))
+            known = self._kept(session, first)
+            for (doc, digest), (name, offset, length) in zip(records, placements, strict=True):
+                if digest in known:
+                    continue
+                session.add(
+                    StoredOriginal(
+                        digest=digest, file=name, offset=offset, length=length, url=doc.url,
+                        size=len(_payload_bytes(doc)),
                     )
-                )
-            )
-            path = self._current_file()
-            with path.open("ab") as handle:
-                # Writers in other processes (concurrent runs on one corpus) append to the same
-                # file: one at a time, each record's offset read once the lock is held.
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                handle.seek(0, os.SEEK_END)
-                writer = WARCWriter(handle, gzip=True)
-                for doc in docs:
-                    digest = by_source[doc.source]
-                    if digest in known:
-                        continue
-                    offset = handle.tell()
-                    writer.write_record(self._record(writer, doc, digest))
-                    handle.flush()
-                    known.add(digest)
-                    session.add(
-                        StoredOriginal(
-                            digest=digest, file=path.name, offset=offset,
-                            length=handle.tell() - offset, url=doc.url,
-                            size=len(_payload_bytes(doc)),
-                        )
-                    )  # fmt: skip
+                )  # fmt: skip
         return by_source
 
     def load(self, digest: str) -> Document | None:
         """The archived original as a Document (kind and charset from its headers)."""
-        with self.sessions() as session:
+        with self.reading() as session:
             row = session.get(StoredOriginal, digest)
         if row is None:
             return None
-        with (self.directory / row.file).open("rb") as handle:
-            handle.seek(row.offset)
-            data = handle.read(row.length)
+        data = self.shelf.read(row.file, row.offset, row.length)
         record = next(iter(ArchiveIterator(BytesIO(data))))
         if record.http_headers is not None:
             content_type = record.http_headers.get_header("Content-Type")
@@ -181,14 +274,14 @@ class OriginalsArchive:
     ) -> Iterator[Document]:
         """The archived original of each article's latest version (stored since `since`, on
         host `site` or its subdomains), as a Document that saves back to the same article."""
-        query = select_latest(ArticleRow.key, ArticleRow.url, ArticleVersion.original).where(
-            ArticleVersion.original.is_not(None)
-        )
+        query = select_latest(
+            ArticleRow.key, ArticleRow.url, ArticleVersion.original, ArticleVersion.fetched_at
+        ).where(ArticleVersion.original.is_not(None))
         if since is not None:
             query = query.where(ArticleVersion.created_at >= since)
-        with self.sessions() as session:
+        with self.reading() as session:
             rows = session.execute(query.order_by(ArticleRow.id)).all()
-        for key, url, digest in rows:
+        for key, url, digest, fetched_at in rows:
             host = (urlsplit(url).hostname or "") if url else ""
             if site and host != site and not host.endswith("." + site):
                 continue
@@ -198,6 +291,7 @@ class OriginalsArchive:
             # The article's key is its URL, or for a file the absolute path it was read from.
             doc.source = url if key.startswith("url:") else key.removeprefix("file:")
             doc.url = url
+            doc.fetched_at = as_utc(fetched_at) if fetched_at else None
             yield doc
 
 
@@ -207,5 +301,7 @@ def open_archive(
     """The archive the settings describe, or None when `[archive] enabled = false`."""
     if not settings.enabled:
         return None
-    directory = archive_directory(settings, database_url)
-    return OriginalsArchive(directory, engine, settings.max_file_mb * 1_000_000)
+    location = archive_location(settings, database_url)
+    return OriginalsArchive(
+        location, engine, settings.max_file_mb * 1_000_000, settings.storage_options
+    )

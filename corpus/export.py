@@ -51,6 +51,7 @@ SCHEMA_DOC = (
     ("extractor", "string", False, "provenance: extractor name and version"),
     ("extractor_version", "string", True, "provenance: the extractor's version alone"),
     ("original", "string", True, "provenance: sha256 of the archived original (`[archive]`)"),
+    ("fetched_at", "timestamp[us, UTC]", True, "provenance: when the page was fetched (WARC-Date)"),
 )
 
 

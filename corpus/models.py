@@ -89,6 +89,8 @@ class ArticleVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Digest of the archived original it was extracted from (corpus/archive.py), if kept.
     original: Mapped[str | None] = mapped_column(String(64))
+    # When the page it came from was fetched (a WARC record's WARC-Date); NULL for a file.
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StoredOriginal(Base):

@@ -43,6 +43,7 @@ class ArticleRecord:
     extractor: str
     extractor_version: str | None
     original: str | None
+    fetched_at: datetime | None
 
     def as_dict(self) -> dict[str, object]:
         """The record as plain values (authors as a list), in field order."""
@@ -164,6 +165,7 @@ def to_record(version: ArticleVersion, locator: str, feed: str | None) -> Articl
         extractor=version.extractor,
         extractor_version=extractor_version(version.extractor),
         original=version.original,
+        fetched_at=as_utc(version.fetched_at) if version.fetched_at else None,
     )
 
 

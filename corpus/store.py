@@ -415,6 +415,7 @@ class CorpusStore:
             content_hash=digest,
             extractor=art.extractor,
             original=original,
+            fetched_at=item.fetched_at,
             warnings=list(art.warnings) or None,
         )
         session.add(version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -34,7 +35,8 @@ class Document:
 
     `source` is the path as given (`dir/a.html`, `feed.jsonl:3`) or the fetched URL; `url` is the
     article's own URL when known; `charset` is a declared encoding (HTTP header) if any;
-    `http_headers` are the response headers it came with (kept with the archived original).
+    `http_headers` are the response headers it came with (kept with the archived original);
+    `fetched_at` is when it was fetched (a fetch, a WARC record's `WARC-Date`), None for a file.
     """
 
     source: str
@@ -44,6 +46,7 @@ class Document:
     charset: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     http_headers: list[tuple[str, str]] | None = None
+    fetched_at: datetime | None = None
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from config import ExtractionSettings, LanguageSettings, Settings
 from extractors.article import Article, Document, ExtractionError, FailureStage
@@ -43,11 +44,13 @@ class ExtractionConfig:
 
 @dataclass
 class Extracted:
-    """A document's clean article, with the document's source and URL (its bytes dropped)."""
+    """A document's clean article, with the document's source, URL and fetch time (its bytes
+    dropped)."""
 
     source: str
     url: str | None
     article: Article
+    fetched_at: datetime | None = None
 
 
 def _decoded(doc: Document, config: ExtractionConfig) -> str:
@@ -108,7 +111,8 @@ def extract_many(
             results.append(doc)
             continue
         try:
-            results.append(Extracted(doc.source, doc.url, extract_document(doc, config)))
+            article = extract_document(doc, config)
+            results.append(Extracted(doc.source, doc.url, article, doc.fetched_at))
         except ExtractionError as exc:
             results.append(InputFailure(doc.source, exc.reason, exc.stage))
         except Exception as exc:  # noqa: BLE001 - one broken page never fails the batch

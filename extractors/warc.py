@@ -1,7 +1,7 @@
 """WARC files (`.warc`, `.warc.gz`, CC-NEWS as published) read into Documents, streaming.
 
 Every `response` record with a 2xx HTML or plain-text body becomes a Document whose `url` is
-`WARC-Target-URI`, whose fetch time (`metadata["fetched_at"]`) is `WARC-Date` and whose charset
+`WARC-Target-URI`, whose fetch time (`fetched_at`) is `WARC-Date` and whose charset
 is the one the record's HTTP `Content-Type` declares. Other records (request, metadata, revisit,
 warcinfo, PDFs and images, redirects and errors) are skipped and counted in `skipped`. A
 truncated or corrupt record yields an InputFailure; reading resumes at the next record boundary,
@@ -13,6 +13,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
@@ -46,6 +47,18 @@ def _media_type(content_type: str | None) -> tuple[str, str | None]:
         if name.strip().lower() == "charset" and value.strip():
             charset = value.strip().strip("\"'")
     return media.lower(), charset
+
+
+def warc_date(value: str | None) -> datetime | None:
+    """`WARC-Date` (W3C ISO 8601, UTC: `2026-03-01T12:34:56Z`, maybe with fractions) as an
+    aware datetime; None when missing or unreadable."""
+    try:
+        moment = datetime.fromisoformat(value.strip()) if value else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 _TRUNCATED = "record is truncated: fewer bytes than its Content-Length"
@@ -87,15 +100,14 @@ def _document(record: ArcWarcRecord, max_bytes: int) -> Document:
         # warcio's LimitReader keeps what is left unread: bytes missing means a truncated record.
         raise _Failure(_TRUNCATED)
     kind: DocumentKind = "html" if media in HTML_TYPES else "text"
-    meta = {"fetched_at": record.rec_headers.get_header("WARC-Date")}
     return Document(
         source="",
         kind=kind,
         payload=body,
         url=url,
         charset=charset,
-        metadata=meta,
         http_headers=list(record.http_headers.headers),
+        fetched_at=warc_date(record.rec_headers.get_header("WARC-Date")),
     )
 
 

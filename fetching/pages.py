@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
@@ -73,6 +74,7 @@ def to_document(target: FetchTarget, response: FetchResponse) -> Document:
         charset=response.charset,
         metadata=dict(target.metadata),
         http_headers=_kept_headers(response),
+        fetched_at=datetime.now(UTC),
     )
 
 

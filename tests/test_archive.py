@@ -105,3 +105,38 @@ def test_archive_disabled_keeps_no_originals(tmp_path: Path, db_url: str) -> Non
     assert not (tmp_path / "archive").exists()
     with open_store(db_url).sessions() as session:
         assert all(v.original is None for v in session.scalars(select(ArticleVersion)))
+
+
+def keep_in_batches(db_url: str, folder: str, batches: int) -> None:
+    """One writer process: the same originals as every other writer, batch after batch."""
+    from corpus.store import create_db_engine
+
+    archive = OriginalsArchive(Path(folder), create_db_engine(db_url), max_file_bytes=50_000)
+    for number in range(batches):
+        archive.keep([Document(f"{n}.txt", "text", f"note {n}\n") for n in range(number + 3)])
+
+
+def test_concurrent_writers_keep_each_original_once(tmp_path: Path, db_url: str) -> None:
+    import multiprocessing
+
+    store = open_store(db_url)
+    folder = tmp_path / "archive"
+    spawn = multiprocessing.get_context("spawn")
+    writers = [
+        spawn.Process(target=keep_in_batches, args=(db_url, str(folder), 12)) for _ in range(3)
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=240)
+        if writer.is_alive():
+            writer.kill()
+    assert [writer.exitcode for writer in writers] == [0, 0, 0]
+
+    archive = OriginalsArchive(folder, store.engine, max_file_bytes=50_000)
+    with store.sessions() as session:
+        rows = session.scalars(select(StoredOriginal)).all()
+    assert len(rows) == 14  # notes 0..13, each named once whoever wrote it first
+    assert sorted(archive.load(row.digest).payload for row in rows) == sorted(
+        f"note {n}\n".encode() for n in range(14)
+    )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from extractors import Document, InputFailure, iter_documents
 from extractors.pipeline import extract_document
-from tests.warc_files import CP1251_SENTENCE, page, write_mixed_warc
+from tests.warc_files import CP1251_SENTENCE, PARAGRAPH, page, write_mixed_warc
 
 
 @pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
@@ -27,7 +28,8 @@ def test_warc_records_become_documents_and_the_rest_are_counted(tmp_path: Path, 
         "https://example.ru/paromy",
         "https://example.org/news/three",
     ]
-    assert docs[-1].metadata["fetched_at"] == "2026-03-02T08:30:00Z"
+    assert docs[-1].fetched_at == datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+    assert docs[0].fetched_at == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     assert docs[2].charset == "windows-1251"
     assert len(failures) == 1 and failures[0].source.startswith(f"{warc}@")
     assert "truncated" in failures[0].reason or "corrupt" in failures[0].reason
@@ -116,3 +118,34 @@ def test_a_dns_response_is_skipped_and_damage_read_as_an_arc_header_is_a_failure
     failures = [i for i in items if isinstance(i, InputFailure)]
     assert len(failures) == 1, failures
     assert [i.url for i in items if isinstance(i, Document)] == ["https://example.org/news/one"]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_versions_fetch_time_is_its_warc_date_and_export_shows_it(
+    tmp_path: Path, db_url: str
+) -> None:
+    import json
+    from io import StringIO
+
+    import newscorpus
+    from corpus.export import export_stream
+    from flows.import_files import import_files
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text(PARAGRAPH)
+    import_files([str(write_mixed_warc(tmp_path / "crawl.warc.gz")), str(notes)],
+                 database_url=db_url)  # fmt: skip
+
+    with newscorpus.open(db_url) as corpus:
+        records = {r.url or r.source: r for r in corpus.articles()}
+        out = StringIO()
+        export_stream(records.values(), "jsonl", out)
+    assert records["https://example.org/news/three"].fetched_at == datetime(
+        2026, 3, 2, 8, 30, tzinfo=UTC
+    )
+    assert records["https://example.org/news/one"].fetched_at == datetime(
+        2026, 3, 1, 10, 0, tzinfo=UTC
+    )
+    assert records[str(notes)].fetched_at is None  # a file was never fetched
+    exported = {row["url"]: row for row in map(json.loads, out.getvalue().splitlines())}
+    assert exported["https://example.org/news/three"]["fetched_at"] == "2026-03-02T08:30:00+00:00"
