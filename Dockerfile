@@ -13,7 +13,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 COPY . .
 RUN python -m venv /opt/newscorpus \
-    && /opt/newscorpus/bin/pip install -c constraints.txt . \
+    && /opt/newscorpus/bin/pip install -c constraints.txt ".[s3]" \
     && /opt/newscorpus/bin/pip uninstall --yes pip setuptools
 
 FROM python:3.11-slim
