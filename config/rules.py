@@ -107,6 +107,7 @@ class HtmlStructure(RuleTable):
 class TextStructure(RuleTable):
     sentence_cost: float
     fragment_cost: float
+    wrapped_line_chars: Count
     debris_cost: float
     cjk_weight: float = Field(ge=1.0)
     short_line_chars: Count

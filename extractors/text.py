@@ -50,11 +50,25 @@ def template_labels(lines: list[str], rules: RuleSet) -> frozenset[str]:
     return frozenset(line for line, count in between.items() if count >= repeats)
 
 
-def line_score(line: str, rules: RuleSet, labels: frozenset[str] = frozenset()) -> float:
+def wrapped_lines(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of hard-wrapped lines: a line of at least `wrapped_line_chars` that the next line
+    continues mid-sentence (it starts with a lower-case letter). Such a line is part of a
+    sentence, not a headline or a menu item."""
+    shortest = rules.setting("text", "wrapped_line_chars")
+    return frozenset(
+        index
+        for index, (line, after) in enumerate(zip(lines, lines[1:], strict=False))
+        if len(line) >= shortest and after[0].islower()
+    )
+
+
+def line_score(
+    line: str, rules: RuleSet, labels: frozenset[str] = frozenset(), *, wrapped: bool = False
+) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences). Rule-list debris and template labels cost a little (so that they do not split
-    the article; they are removed later), numbers (table cells) are neutral, and comment
-    headings are boundaries."""
+    sentences and lines wrapped inside one). Rule-list debris and template labels cost a little
+    (so that they do not split the article; they are removed later), numbers (table cells) are
+    neutral, and comment headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
     if line in labels or rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
@@ -62,7 +76,7 @@ def line_score(line: str, rules: RuleSet, labels: frozenset[str] = frozenset()) 
     if _NUMERIC.match(line):
         return 0.0
     weight = len(line) + (rules.setting("text", "cjk_weight") - 1) * len(_CJK.findall(line))
-    cost = "sentence_cost" if ends_sentence(line) else "fragment_cost"
+    cost = "sentence_cost" if wrapped or ends_sentence(line) else "fragment_cost"
     return weight - rules.setting("text", cost)
 
 
@@ -94,7 +108,10 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
     labels = template_labels(lines, rules)
-    runs = _best_runs([line_score(line, rules, labels) for line in lines])
+    wrapped = wrapped_lines(lines, rules)
+    runs = _best_runs(
+        [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
+    )
     core: tuple[float, tuple[int, int]] | None = None
     settled = False
     for score, span in runs:
