@@ -247,6 +247,20 @@ def test_core_is_the_densest_run_and_stops_at_comment_headings() -> None:
     assert find_core(lines, RULES) == (4, 9)
 
 
+def test_a_hard_wrapped_article_is_one_core() -> None:
+    wrapped = [
+        "The council met on Tuesday to discuss the budget for next year, and",
+        "members agreed after a long debate that the library would stay open",
+        "on Sundays. The mayor said the decision had been difficult but that",
+        "residents had made their wishes clear in a survey earlier this year.",
+    ]
+    lines = ["Home", "World", "A headline about the budget", *wrapped, "Share", "Contact"]
+    assert find_core(lines, RULES) == (3, 7)
+    # Without the lower-case continuation the same lines are headline-like fragments.
+    capitalised = [line[0].upper() + line[1:] for line in wrapped]
+    assert find_core(["Home", "World", "A headline", *capitalised], RULES) != (3, 7)
+
+
 def test_title_is_the_header_line_sharing_words_with_the_body() -> None:
     header = ["Creating new perspectives", "Budget approved by the council", "May 1, 2019"]
     assert pick_title(header, [PARAGRAPH], RULES) == "Budget approved by the council"
