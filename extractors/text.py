@@ -15,7 +15,7 @@ from collections import Counter
 from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
 from extractors.dates import is_comment_header, parse_date_stamp
-from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
+from extractors.debris import Draft, clean_paragraphs, ends_sentence, is_fragment, normalized
 from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 
 EXTRACTOR_NAME = "newscorpus-text-0.2"
@@ -60,6 +60,14 @@ def wrapped_lines(lines: list[str], rules: RuleSet) -> frozenset[int]:
         for index, (line, after) in enumerate(zip(lines, lines[1:], strict=False))
         if len(line) >= shortest and after[0].islower()
     )
+
+
+def repeated_fragments(lines: list[str], rules: RuleSet) -> frozenset[str]:
+    """Short lines without figures (not sentences) that stand more than once in the article:
+    widget labels ("Show more", a consent button) and captions printed twice. An article does
+    not repeat its subheadings; table cells with figures may repeat and stay."""
+    counts = Counter(line for line in lines if is_fragment(line, rules) and not _DIGIT.search(line))
+    return frozenset(line for line, count in counts.items() if count > 1)
 
 
 def line_score(
@@ -214,4 +222,6 @@ def extract_text(
     around = header + lines[end : end + rules.setting("text", "title_lookback")]
     draft.authors = next((n for line in around if (n := rules.byline_authors(line))), [])
     clean_paragraphs(draft, rules)
+    repeated = repeated_fragments(core, rules)
+    draft.keep([line for line in draft.paragraphs if line not in repeated], "repeated label")
     return draft.to_article(EXTRACTOR_NAME, url=url, warnings=warnings)
