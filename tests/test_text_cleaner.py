@@ -59,6 +59,7 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("(Reporting by Greg Roumeliotis; editing by Martin Howell.)", "attribution"),
         ("© 2019 Associated Press. All Rights Reserved.", "attribution"),
         ("4 View gallery", "gallery"),
+        ("Image 2 of 5", "gallery"),
         # German, French, Spanish, Russian rule files
         ("Anzeige", "advertisement"),
         ("Lesen Sie auch: Neue Regeln für Mieter", "teaser"),
