@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
@@ -71,7 +72,12 @@ def repeated_fragments(lines: list[str], rules: RuleSet) -> frozenset[str]:
 
 
 def line_score(
-    line: str, rules: RuleSet, labels: frozenset[str] = frozenset(), *, wrapped: bool = False
+    line: str,
+    rules: RuleSet,
+    labels: frozenset[str] = frozenset(),
+    *,
+    wrapped: bool = False,
+    fragment_cost: str = "fragment_cost",
 ) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
     sentences and lines wrapped inside one). Rule-list debris and template labels cost a little
@@ -84,7 +90,7 @@ def line_score(
     if _NUMERIC.match(line):
         return 0.0
     weight = len(line) + (rules.setting("text", "cjk_weight") - 1) * len(_CJK.findall(line))
-    cost = "sentence_cost" if wrapped or ends_sentence(line) else "fragment_cost"
+    cost = "sentence_cost" if wrapped or ends_sentence(line) else fragment_cost
     return weight - rules.setting("text", cost)
 
 
@@ -111,7 +117,8 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
     Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
     found, a run after a comment boundary is taken only when it scores `boundary_overrule`
-    times as much (the article after a "Comments" button or a teaser, not one long comment)."""
+    times as much (the article after a "Comments" button or a teaser, not one long comment).
+    The core then grows back over a list inside the article to the sentences before it."""
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
@@ -126,7 +133,36 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
         if core is None or score > core[0] * (overrule if settled else 1.0):
             core = (score, span)
         settled = core[0] >= enough and core[1][1] - core[1][0] >= min_lines
-    return _bridge_stamps(core, runs, lines, rules)[1] if core else None
+    if core is None:
+        return None
+    start, end = _bridge_stamps(core, runs, lines, rules)[1]
+    before = (
+        _edge_score(lines[n], rules, labels, wrapped=n in wrapped) for n in range(start - 1, -1, -1)
+    )
+    return start - _best_gain(before, rules.setting("text", "edge_max_debt")), end
+
+
+def _edge_score(line: str, rules: RuleSet, labels: frozenset[str], *, wrapped: bool) -> float:
+    """A line's score before the core: debris and teaser headings stop the core; short lines
+    cost `edge_fragment_cost` and never gain (a list or table is crossed to reach more
+    sentences, not taken for itself)."""
+    if rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
+        return _BOUNDARY
+    score = line_score(line, rules, labels, wrapped=wrapped, fragment_cost="edge_fragment_cost")
+    return score if wrapped or ends_sentence(line) else min(score, 0.0)
+
+
+def _best_gain(scores: Iterable[float], debt: float) -> int:
+    """How many of `scores` to add to the core: the prefix of the largest positive sum, looked
+    for until a boundary or until the running sum falls `debt` below zero."""
+    best, best_count, running = 0.0, 0, 0.0
+    for count, score in enumerate(scores, 1):
+        running += score
+        if score == _BOUNDARY or running < -debt:
+            break
+        if running > best:
+            best, best_count = running, count
+    return best_count
 
 
 def _is_stamp(line: str, rules: RuleSet) -> bool:

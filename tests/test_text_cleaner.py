@@ -262,6 +262,28 @@ def test_a_hard_wrapped_article_is_one_core() -> None:
     assert find_core(["Home", "World", "A headline", *capitalised], RULES) != (3, 7)
 
 
+def test_the_core_grows_back_over_a_list_inside_the_article() -> None:
+    foods = ["Broccoli", "Cabbage", "Cauliflower", "Kale", "Garlic"]
+    lines = [
+        "Home",
+        "Health",
+        "A headline about food",
+        PARAGRAPH,
+        PARAGRAPH.replace("Tuesday", "Wednesday"),
+        PARAGRAPH.replace("Tuesday", "Thursday"),
+        "Here are some foods that help:",
+        *foods,
+        PARAGRAPH.replace("Tuesday", "Monday"),
+        PARAGRAPH.replace("Tuesday", "Friday"),
+        PARAGRAPH.replace("Tuesday", "Saturday"),
+        PARAGRAPH.replace("Tuesday", "Sunday"),
+    ]
+    assert find_core(lines, RULES) == (3, len(lines))
+    # A teaser heading between them stops it: what stands before is another story.
+    lines[6] = "Related articles"
+    assert find_core(lines, RULES) == (7 + len(foods), len(lines))
+
+
 def test_a_short_label_standing_twice_in_the_article_leaves_it() -> None:
     text = "\n".join(
         [
