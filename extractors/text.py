@@ -118,15 +118,15 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
     found, a run after a comment boundary is taken only when it scores `boundary_overrule`
     times as much (the article after a "Comments" button or a teaser, not one long comment).
-    The core then grows back over a list inside the article to the sentences before it."""
+    The core then grows back over a list inside the article to the sentences before it, and
+    across a module inside the article to its first part."""
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
     labels = template_labels(lines, rules)
     wrapped = wrapped_lines(lines, rules)
-    runs = _best_runs(
-        [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
-    )
+    scores = [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
+    runs = _best_runs(scores)
     core: tuple[float, tuple[int, int]] | None = None
     settled = False
     for score, span in runs:
@@ -139,7 +139,39 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     before = (
         _edge_score(lines[n], rules, labels, wrapped=n in wrapped) for n in range(start - 1, -1, -1)
     )
-    return start - _best_gain(before, rules.setting("text", "edge_max_debt")), end
+    start -= _best_gain(before, rules.setting("text", "edge_max_debt"))
+    return _bridge_back(scores, start, end, rules), end
+
+
+def _last_text_line(scores: list[float], start: int, gap: int) -> int | None:
+    """The nearest line before `start`, at most `gap` lines back, that scores above 0; None
+    when a boundary comes first."""
+    for n in range(start - 1, max(-1, start - 1 - gap), -1):
+        if scores[n] == _BOUNDARY:
+            return None
+        if scores[n] > 0:
+            return n
+    return None
+
+
+def _bridge_back(scores: list[float], start: int, end: int, rules: RuleSet) -> int:
+    """The core's start moved back across a module inside the article (a "Most read" box with
+    its headlines): when a run of text ends at most `bridge_back_lines` lines before the core,
+    with no boundary between, and scores at least `bridge_back_share` of the core, it is the
+    article's first part."""
+    gap = rules.setting("text", "bridge_back_lines")
+    core = sum(score for score in scores[start:end] if score != _BOUNDARY)
+    last = _last_text_line(scores, start, gap)
+    if last is None:
+        return start
+    running, best, best_start = 0.0, 0.0, start
+    for n in range(last, -1, -1):
+        if scores[n] == _BOUNDARY:
+            break
+        running += scores[n]
+        if running > best:
+            best, best_start = running, n
+    return best_start if best >= rules.setting("text", "bridge_back_share") * core else start
 
 
 def _edge_score(line: str, rules: RuleSet, labels: frozenset[str], *, wrapped: bool) -> float:

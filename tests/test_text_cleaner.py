@@ -274,14 +274,31 @@ def test_the_core_grows_back_over_a_list_inside_the_article() -> None:
         "Here are some foods that help:",
         *foods,
         PARAGRAPH.replace("Tuesday", "Monday"),
-        PARAGRAPH.replace("Tuesday", "Friday"),
-        PARAGRAPH.replace("Tuesday", "Saturday"),
-        PARAGRAPH.replace("Tuesday", "Sunday"),
+        *(PARAGRAPH.replace("Tuesday", day) for day in ("Friday", "Saturday", "Sunday")),
+        *(PARAGRAPH.replace("budget", topic) for topic in ("parks", "schools", "roads", "tax")),
     ]
     assert find_core(lines, RULES) == (3, len(lines))
-    # A teaser heading between them stops it: what stands before is another story.
+    # A teaser heading between them stops it: what stands before is another story (too short
+    # next to the core to be the article's first part across a box).
     lines[6] = "Related articles"
     assert find_core(lines, RULES) == (7 + len(foods), len(lines))
+
+
+def test_the_core_starts_before_a_box_inside_the_article() -> None:
+    box = [
+        "Most read",
+        "Another story about a football club",
+        "A third story about the weather",
+        "A fourth story about a new bridge",
+        "A fifth story about the harbour",
+    ]
+    first = [PARAGRAPH, PARAGRAPH.replace("Tuesday", "Monday")]
+    rest = [PARAGRAPH.replace("Tuesday", day) for day in ("Friday", "Saturday", "Sunday")]
+    lines = ["Home", "A headline about the budget", *first, *box, *rest]
+    assert find_core(lines, RULES) == (2, len(lines))
+    # A first part much smaller than the rest is not joined: it may be a teaser.
+    lines = ["Home", "A headline about the budget", first[0][:60] + ".", *box, *rest, *rest]
+    assert find_core(lines, RULES) == (3 + len(box), len(lines))
 
 
 def test_a_short_label_standing_twice_in_the_article_leaves_it() -> None:
