@@ -107,6 +107,11 @@ class HtmlStructure(RuleTable):
 class TextStructure(RuleTable):
     sentence_cost: float
     fragment_cost: float
+    wrapped_line_chars: Count
+    edge_fragment_cost: float
+    edge_max_debt: float
+    bridge_back_lines: Count
+    bridge_back_share: Share
     debris_cost: float
     cjk_weight: float = Field(ge=1.0)
     short_line_chars: Count

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
 from extractors.dates import is_comment_header, parse_date_stamp
-from extractors.debris import Draft, clean_paragraphs, ends_sentence, normalized
+from extractors.debris import Draft, clean_paragraphs, ends_sentence, is_fragment, normalized
 from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 
 EXTRACTOR_NAME = "newscorpus-text-0.2"
@@ -50,11 +51,38 @@ def template_labels(lines: list[str], rules: RuleSet) -> frozenset[str]:
     return frozenset(line for line, count in between.items() if count >= repeats)
 
 
-def line_score(line: str, rules: RuleSet, labels: frozenset[str] = frozenset()) -> float:
+def wrapped_lines(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of hard-wrapped lines: a line of at least `wrapped_line_chars` that the next line
+    continues mid-sentence (it starts with a lower-case letter). Such a line is part of a
+    sentence, not a headline or a menu item."""
+    shortest = rules.setting("text", "wrapped_line_chars")
+    return frozenset(
+        index
+        for index, (line, after) in enumerate(zip(lines, lines[1:], strict=False))
+        if len(line) >= shortest and after[0].islower()
+    )
+
+
+def repeated_fragments(lines: list[str], rules: RuleSet) -> frozenset[str]:
+    """Short lines without figures (not sentences) that stand more than once in the article:
+    widget labels ("Show more", a consent button) and captions printed twice. An article does
+    not repeat its subheadings; table cells with figures may repeat and stay."""
+    counts = Counter(line for line in lines if is_fragment(line, rules) and not _DIGIT.search(line))
+    return frozenset(line for line, count in counts.items() if count > 1)
+
+
+def line_score(
+    line: str,
+    rules: RuleSet,
+    labels: frozenset[str] = frozenset(),
+    *,
+    wrapped: bool = False,
+    fragment_cost: str = "fragment_cost",
+) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences). Rule-list debris and template labels cost a little (so that they do not split
-    the article; they are removed later), numbers (table cells) are neutral, and comment
-    headings are boundaries."""
+    sentences and lines wrapped inside one). Rule-list debris and template labels cost a little
+    (so that they do not split the article; they are removed later), numbers (table cells) are
+    neutral, and comment headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
     if line in labels or rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
@@ -62,7 +90,7 @@ def line_score(line: str, rules: RuleSet, labels: frozenset[str] = frozenset()) 
     if _NUMERIC.match(line):
         return 0.0
     weight = len(line) + (rules.setting("text", "cjk_weight") - 1) * len(_CJK.findall(line))
-    cost = "sentence_cost" if ends_sentence(line) else "fragment_cost"
+    cost = "sentence_cost" if wrapped or ends_sentence(line) else fragment_cost
     return weight - rules.setting("text", cost)
 
 
@@ -89,19 +117,84 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
     Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
     found, a run after a comment boundary is taken only when it scores `boundary_overrule`
-    times as much (the article after a "Comments" button or a teaser, not one long comment)."""
+    times as much (the article after a "Comments" button or a teaser, not one long comment).
+    The core then grows back over a list inside the article to the sentences before it, and
+    across a module inside the article to its first part."""
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
     labels = template_labels(lines, rules)
-    runs = _best_runs([line_score(line, rules, labels) for line in lines])
+    wrapped = wrapped_lines(lines, rules)
+    scores = [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
+    runs = _best_runs(scores)
     core: tuple[float, tuple[int, int]] | None = None
     settled = False
     for score, span in runs:
         if core is None or score > core[0] * (overrule if settled else 1.0):
             core = (score, span)
         settled = core[0] >= enough and core[1][1] - core[1][0] >= min_lines
-    return _bridge_stamps(core, runs, lines, rules)[1] if core else None
+    if core is None:
+        return None
+    start, end = _bridge_stamps(core, runs, lines, rules)[1]
+    before = (
+        _edge_score(lines[n], rules, labels, wrapped=n in wrapped) for n in range(start - 1, -1, -1)
+    )
+    start -= _best_gain(before, rules.setting("text", "edge_max_debt"))
+    return _bridge_back(scores, start, end, rules), end
+
+
+def _last_text_line(scores: list[float], start: int, gap: int) -> int | None:
+    """The nearest line before `start`, at most `gap` lines back, that scores above 0; None
+    when a boundary comes first."""
+    for n in range(start - 1, max(-1, start - 1 - gap), -1):
+        if scores[n] == _BOUNDARY:
+            return None
+        if scores[n] > 0:
+            return n
+    return None
+
+
+def _bridge_back(scores: list[float], start: int, end: int, rules: RuleSet) -> int:
+    """The core's start moved back across a module inside the article (a "Most read" box with
+    its headlines): when a run of text ends at most `bridge_back_lines` lines before the core,
+    with no boundary between, and scores at least `bridge_back_share` of the core, it is the
+    article's first part."""
+    gap = rules.setting("text", "bridge_back_lines")
+    core = sum(score for score in scores[start:end] if score != _BOUNDARY)
+    last = _last_text_line(scores, start, gap)
+    if last is None:
+        return start
+    running, best, best_start = 0.0, 0.0, start
+    for n in range(last, -1, -1):
+        if scores[n] == _BOUNDARY:
+            break
+        running += scores[n]
+        if running > best:
+            best, best_start = running, n
+    return best_start if best >= rules.setting("text", "bridge_back_share") * core else start
+
+
+def _edge_score(line: str, rules: RuleSet, labels: frozenset[str], *, wrapped: bool) -> float:
+    """A line's score before the core: debris and teaser headings stop the core; short lines
+    cost `edge_fragment_cost` and never gain (a list or table is crossed to reach more
+    sentences, not taken for itself)."""
+    if rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
+        return _BOUNDARY
+    score = line_score(line, rules, labels, wrapped=wrapped, fragment_cost="edge_fragment_cost")
+    return score if wrapped or ends_sentence(line) else min(score, 0.0)
+
+
+def _best_gain(scores: Iterable[float], debt: float) -> int:
+    """How many of `scores` to add to the core: the prefix of the largest positive sum, looked
+    for until a boundary or until the running sum falls `debt` below zero."""
+    best, best_count, running = 0.0, 0, 0.0
+    for count, score in enumerate(scores, 1):
+        running += score
+        if score == _BOUNDARY or running < -debt:
+            break
+        if running > best:
+            best, best_count = running, count
+    return best_count
 
 
 def _is_stamp(line: str, rules: RuleSet) -> bool:
@@ -197,4 +290,6 @@ def extract_text(
     around = header + lines[end : end + rules.setting("text", "title_lookback")]
     draft.authors = next((n for line in around if (n := rules.byline_authors(line))), [])
     clean_paragraphs(draft, rules)
+    repeated = repeated_fragments(core, rules)
+    draft.keep([line for line in draft.paragraphs if line not in repeated], "repeated label")
     return draft.to_article(EXTRACTOR_NAME, url=url, warnings=warnings)

@@ -59,6 +59,7 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("(Reporting by Greg Roumeliotis; editing by Martin Howell.)", "attribution"),
         ("© 2019 Associated Press. All Rights Reserved.", "attribution"),
         ("4 View gallery", "gallery"),
+        ("Image 2 of 5", "gallery"),
         # German, French, Spanish, Russian rule files
         ("Anzeige", "advertisement"),
         ("Lesen Sie auch: Neue Regeln für Mieter", "teaser"),
@@ -245,6 +246,79 @@ def test_core_is_the_densest_run_and_stops_at_comment_headings() -> None:
         PARAGRAPH,
     ]
     assert find_core(lines, RULES) == (4, 9)
+
+
+def test_a_hard_wrapped_article_is_one_core() -> None:
+    wrapped = [
+        "The council met on Tuesday to discuss the budget for next year, and",
+        "members agreed after a long debate that the library would stay open",
+        "on Sundays. The mayor said the decision had been difficult but that",
+        "residents had made their wishes clear in a survey earlier this year.",
+    ]
+    lines = ["Home", "World", "A headline about the budget", *wrapped, "Share", "Contact"]
+    assert find_core(lines, RULES) == (3, 7)
+    # Without the lower-case continuation the same lines are headline-like fragments.
+    capitalised = [line[0].upper() + line[1:] for line in wrapped]
+    assert find_core(["Home", "World", "A headline", *capitalised], RULES) != (3, 7)
+
+
+def test_the_core_grows_back_over_a_list_inside_the_article() -> None:
+    foods = ["Broccoli", "Cabbage", "Cauliflower", "Kale", "Garlic"]
+    lines = [
+        "Home",
+        "Health",
+        "A headline about food",
+        PARAGRAPH,
+        PARAGRAPH.replace("Tuesday", "Wednesday"),
+        PARAGRAPH.replace("Tuesday", "Thursday"),
+        "Here are some foods that help:",
+        *foods,
+        PARAGRAPH.replace("Tuesday", "Monday"),
+        *(PARAGRAPH.replace("Tuesday", day) for day in ("Friday", "Saturday", "Sunday")),
+        *(PARAGRAPH.replace("budget", topic) for topic in ("parks", "schools", "roads", "tax")),
+    ]
+    assert find_core(lines, RULES) == (3, len(lines))
+    # A teaser heading between them stops it: what stands before is another story (too short
+    # next to the core to be the article's first part across a box).
+    lines[6] = "Related articles"
+    assert find_core(lines, RULES) == (7 + len(foods), len(lines))
+
+
+def test_the_core_starts_before_a_box_inside_the_article() -> None:
+    box = [
+        "Most read",
+        "Another story about a football club",
+        "A third story about the weather",
+        "A fourth story about a new bridge",
+        "A fifth story about the harbour",
+    ]
+    first = [PARAGRAPH, PARAGRAPH.replace("Tuesday", "Monday")]
+    rest = [PARAGRAPH.replace("Tuesday", day) for day in ("Friday", "Saturday", "Sunday")]
+    lines = ["Home", "A headline about the budget", *first, *box, *rest]
+    assert find_core(lines, RULES) == (2, len(lines))
+    # A first part much smaller than the rest is not joined: it may be a teaser.
+    lines = ["Home", "A headline about the budget", first[0][:60] + ".", *box, *rest, *rest]
+    assert find_core(lines, RULES) == (3 + len(box), len(lines))
+
+
+def test_a_short_label_standing_twice_in_the_article_leaves_it() -> None:
+    text = "\n".join(
+        [
+            "A headline about the budget",
+            PARAGRAPH,
+            "Open the box",
+            PARAGRAPH.replace("Tuesday", "Monday"),
+            "Open the box",
+            PARAGRAPH.replace("Tuesday", "Friday"),
+            "Round 2",
+            PARAGRAPH.replace("Tuesday", "Sunday"),
+            "Round 2",
+            PARAGRAPH.replace("Tuesday", "Saturday"),
+        ]
+    )
+    body = extract_text(text).text.split("\n")
+    assert "Open the box" not in body
+    assert body.count("Round 2") == 2  # a repeated line with a figure may be a table cell
 
 
 def test_title_is_the_header_line_sharing_words_with_the_body() -> None:
