@@ -162,8 +162,12 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 def host_key(url: str) -> str:
-    """What per-host politeness counts by: the URL's host and port, lower-cased."""
-    return urlsplit(url).netloc.lower()
+    """What per-host politeness counts by: the URL's host and port, lower-cased (a URL that
+    cannot be parsed is its own key: it is refused before any request)."""
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return url
 
 
 def pinned_request(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
