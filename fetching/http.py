@@ -6,6 +6,9 @@ first one that accepts the connection, in resolver order.
 Retries (429, 5xx, timeouts, connection errors) are tenacity's: they back off exponentially,
 or wait what the server's Retry-After asks, capped. Conditional GET: pass the validators
 from the last fetch and a 304 comes back as `status=304` with no body.
+One Fetcher may serve many threads at once (httpx.Client is thread-safe): every request
+still waits for its host's interval and holds one of the host's request slots and one of
+the `concurrent_fetches` overall (HostThrottle).
 """
 
 from __future__ import annotations
@@ -158,6 +161,15 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def host_key(url: str) -> str:
+    """What per-host politeness counts by: the URL's host and port, lower-cased (a URL that
+    cannot be parsed is its own key: it is refused before any request)."""
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return url
+
+
 def pinned_request(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
     """URL, headers and httpx extensions that connect to the checked `address` while the
     server (Host header) and TLS (SNI, certificate check) still see the URL's host name."""
@@ -192,7 +204,13 @@ class Fetcher:
         self.resolver = resolver
         self.clock = clock
         self.allow = AllowList(config.allow_hosts)
-        self.throttle = HostThrottle(config.min_host_interval_seconds, clock=clock, sleep=sleep)
+        self.throttle = HostThrottle(
+            config.min_host_interval_seconds,
+            clock=clock,
+            sleep=sleep,
+            per_host=config.concurrent_fetches_per_host,
+            total=config.concurrent_fetches,
+        )
         self.robots = RobotsCache(self._download_robots, config.user_agent)
         self.client = httpx.Client(
             timeout=httpx.Timeout(
@@ -200,6 +218,10 @@ class Fetcher:
                 read=config.read_timeout,
                 write=config.write_timeout,
                 pool=config.pool_timeout,
+            ),
+            limits=httpx.Limits(
+                max_connections=max(100, config.concurrent_fetches),
+                max_keepalive_connections=max(100, config.concurrent_fetches),
             ),
             follow_redirects=False,
             trust_env=False,  # no proxies from the environment: we connect where we checked
@@ -241,7 +263,7 @@ class Fetcher:
                 f"max_crawl_delay_seconds ({self.config.max_crawl_delay_seconds:g} s)"
             )
         if delay:
-            self.throttle.set_delay(urlsplit(url).netloc.lower(), delay)
+            self.throttle.set_delay(host_key(url), delay)
 
     def _download_robots(self, url: str) -> bytes | None:
         try:
@@ -286,8 +308,8 @@ class Fetcher:
                 if previous is None:
                     raise
                 raise FetchRefused(f"redirect from {previous} to {current} {exc}") from exc
-            self.throttle.wait(urlsplit(current).netloc.lower())
-            result = self._request(current, addresses, accept, validators)
+            with self.throttle.request(host_key(current)):
+                result = self._request(current, addresses, accept, validators)
             if isinstance(result, FetchResponse):
                 return result
             previous, current = current, urljoin(current, result)

@@ -3,6 +3,8 @@
 Each target is fetched conditionally with the validators of its last stored fetch; a 304
 is counted as "not modified" and goes no further. Anything that goes wrong becomes an
 InputFailure at stage `fetch` with the reason, so one bad URL never stops a batch.
+A batch's pages are fetched many hosts at once (fetching/parallel.py), each host still with
+its interval and request slots, and come back in input order whatever order they finished in.
 A permanent failure (a 4xx but 408/429) is also remembered as handled, so a feed entry that
 is gone for good is not fetched again at every poll and its feed can be polled conditionally.
 Validators (and feed entries) are remembered only after the store step, for pages that made
@@ -14,13 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy.engine import Engine
 
 from config import FetchSettings
 from extractors import Document, FailureStage, InputFailure
 from extractors.article import DocumentKind
-from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators
+from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators, host_key
+from fetching.parallel import run_by_host
 from fetching.polling import FeedPoll, poll_feeds, remember_feeds
 from fetching.sitemap_polling import DateWindow, SitemapPoll, poll_sitemaps, remember_sitemaps
 from fetching.state import FetchMemory
@@ -109,30 +113,53 @@ class PageFetcher:
         remember_sitemaps(self.memory, poll)
 
     def fetch_batch(self, inputs: Iterable[FetchTarget | InputFailure]) -> FetchedBatch:
-        """Fetch every target; InputFailures (e.g. from feed polling) pass through."""
+        """Fetch every target, many hosts at once (`concurrent_fetches`, each host with its
+        manners); InputFailures (e.g. from feed polling) pass through. The batch is the same
+        as fetching one target after the other: everything stays in input order."""
         inputs = list(inputs)
         targets = [item for item in inputs if isinstance(item, FetchTarget)]
         known = self.memory.validators(target.key for target in targets)
+        fetched = iter(self._fetch_all(targets, known))
         batch = FetchedBatch(targets=targets)
         for item in inputs:
             if isinstance(item, InputFailure):
                 batch.items.append(item)
                 continue
-            try:
-                response = self.fetcher.fetch(
-                    request_url(item.url), PAGE_TYPES, known.get(item.key)
-                )
-            except FetchError as exc:
-                batch.items.append(InputFailure(item.url, exc.reason, FailureStage.FETCH))
-                if exc.permanent:
+            outcome = next(fetched)
+            if isinstance(outcome, FetchError):
+                batch.items.append(InputFailure(item.url, outcome.reason, FailureStage.FETCH))
+                if outcome.permanent:
                     batch.given_up.append(item)
-                continue
-            if response.not_modified:
+            elif outcome.not_modified:
                 batch.not_modified.append(item)
-                continue
-            batch.validators[item.key] = response.validators
-            batch.items.append(to_document(item, response))
+            else:
+                batch.validators[item.key] = outcome.validators
+                batch.items.append(to_document(item, outcome))
         return batch
+
+    def _fetch_all(
+        self, targets: list[FetchTarget], known: dict[str, Validators]
+    ) -> list[FetchResponse | FetchError]:
+        """Each target's response or fetch error, in order."""
+        config = self.fetcher.config
+        jobs = [
+            (host_key(request_url(target.url)), partial(self._fetch_one, target, known))
+            for target in targets
+        ]
+        return run_by_host(
+            jobs,
+            config.concurrent_fetches,
+            config.concurrent_fetches_per_host,
+            self.fetcher.throttle.ready_in,
+        )
+
+    def _fetch_one(
+        self, target: FetchTarget, known: dict[str, Validators]
+    ) -> FetchResponse | FetchError:
+        try:
+            return self.fetcher.fetch(request_url(target.url), PAGE_TYPES, known.get(target.key))
+        except FetchError as exc:
+            return exc
 
     def remember(
         self, batch: FetchedBatch, stored_sources: Iterable[str], failures: Iterable[InputFailure]

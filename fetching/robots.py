@@ -1,11 +1,13 @@
 """robots.txt (protego), fetched once per site through the same safe client and cached.
 
 As RFC 9309 says: a missing robots.txt (4xx) allows everything; one that cannot be fetched
-(5xx, timeout, refused) disallows everything for the run, with the reason.
+(5xx, timeout, refused) disallows everything for the run, with the reason. Thread-safe: when
+several workers need one site's rules at once, one downloads them and the others wait for it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -37,12 +39,17 @@ class RobotsCache:
         self.download = download
         self.user_agent = user_agent
         self._sites: dict[str, RobotsRules] = {}
+        self._loading: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
 
     def rules(self, url: str) -> RobotsRules:
         site = robots_url(url)
-        if site not in self._sites:
-            self._sites[site] = self._load(site)
-        return self._sites[site]
+        with self._lock:
+            loading = self._loading.setdefault(site, threading.Lock())
+        with loading:  # only this site's other users wait for its download
+            if site not in self._sites:
+                self._sites[site] = self._load(site)
+            return self._sites[site]
 
     def _load(self, site: str) -> RobotsRules:
         try:
