@@ -22,8 +22,6 @@ from extractors.jsonld import article_jsonld
 from extractors.rules import RuleSet, load_rules
 from extractors.trafilatura_compat import examine_meta, extract_url
 
-_DATE_OPTIONS = {"extensive_search": False, "original_date": True}
-
 
 @dataclass
 class PageMetadata:
@@ -66,7 +64,8 @@ def page_metadata(
     return PageMetadata(
         title=page_title(tree, jsonld.headline, sites),
         authors=author_names(sources, rules, sites, jsonld.organizations),
-        published=jsonld.published or find_date(tree, url=page_url, **_DATE_OPTIONS),
+        published=jsonld.published
+        or find_date(tree, url=page_url, extensive_search=False, original_date=True),
         site=_site(sites, page_url),
         url=page_url,
     )
