@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -97,7 +98,7 @@ class OriginalsArchive:
             path = self.directory / FILE_PATTERN.format(self.number)
         return path
 
-    def _record(self, writer: WARCWriter, doc: Document, digest: str):  # noqa: ANN202
+    def _record(self, writer: WARCWriter, doc: Document, digest: str) -> ArcWarcRecord:
         uri = doc.url or doc.source
         warc_headers = {
             "WARC-Date": doc.metadata.get("fetched_at")

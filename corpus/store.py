@@ -143,7 +143,9 @@ def run_owner_gone(run: Run, now: datetime | None = None) -> bool:
     last_beat = _aware(run.heartbeat_at or run.started_at)
     if (now or utcnow()) - last_beat > timedelta(seconds=HEARTBEAT_TIMEOUT_SECONDS):
         return True
-    return bool(run.pid) and run.host == socket.gethostname()[:255] and not _pid_alive(run.pid)
+    if not run.pid or run.host != socket.gethostname()[:255]:
+        return False
+    return not _pid_alive(run.pid)
 
 
 def stored_counts(session: Session, run_id: str) -> dict[str, Any]:
@@ -159,11 +161,15 @@ def stored_counts(session: Session, run_id: str) -> dict[str, Any]:
             func.count(case((near, 1))),
         ).where(version.run_id == run_id)
     ).one()
-    languages = session.execute(
-        select(func.coalesce(version.language, "unknown"), func.count())
-        .where(version.run_id == run_id)
-        .group_by(version.language)
-    ).all()
+    languages = (
+        session.execute(
+            select(func.coalesce(version.language, "unknown"), func.count())
+            .where(version.run_id == run_id)
+            .group_by(version.language)
+        )
+        .tuples()
+        .all()
+    )
     failures = session.scalar(
         select(func.count()).select_from(Failure).where(Failure.run_id == run_id)
     )
@@ -266,7 +272,7 @@ class CorpusStore:
 
     def finish_run(self, run_id: str, status: RunStatus, counts: dict[str, Any]) -> None:
         def finish(session: Session) -> None:
-            run = session.get(Run, run_id)
+            run = session.get_one(Run, run_id)
             run.status, run.counts, run.finished_at = status, counts, utcnow()
 
         self._write(finish)
@@ -535,9 +541,10 @@ def open_existing_store(url: str) -> CorpusStore:
     """A store on an existing corpus at `url`, for reading: nothing is created (no SQLite file,
     no tables); a StoreError says so when `url` holds no corpus."""
     parsed = make_url(url)
-    on_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, ":memory:")
-    if on_file and not Path(parsed.database).is_file():
-        raise StoreError(f"no corpus at {url}: {parsed.database} does not exist")
+    database = parsed.database
+    on_file = parsed.get_backend_name() == "sqlite" and database != ":memory:"
+    if on_file and database is not None and not Path(database).is_file():
+        raise StoreError(f"no corpus at {url}: {database} does not exist")
     engine = create_db_engine(url)
     if not {"runs", "articles"} <= set(inspect(engine).get_table_names()):
         engine.dispose()

@@ -16,6 +16,7 @@ class FailureStage(StrEnum):
     EXTRACT = "extract"
     FETCH = "fetch"
     FEED = "feed"
+    SITEMAP = "sitemap"
     STORE = "store"
 
 
