@@ -10,10 +10,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from config import Settings, SettingsError, load_settings
 from config.loading import DEFAULT_CONFIG_PATH
+
+if TYPE_CHECKING:
+    import httpx
 
 EXIT_RUN_FAILED = 2
 EXIT_RUN_INCOMPLETE = 1
@@ -249,7 +252,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     for given in args.paths:
         for result in extract_many(iter_documents([given], config.max_input_bytes), config):
             if isinstance(result, InputFailure):
-                record = {"source": result.source, "error": result.reason}
+                record: dict[str, Any] = {"source": result.source, "error": result.reason}
             else:
                 article = result.article
                 record = {
@@ -353,7 +356,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
         else:
             summary = export.export_file(records, args.format, out, settings)
-    if args.cursor:
+    if args.cursor and run_ids is not None:
         with store.sessions.begin() as session:
             export.advance_cursor(session, args.cursor, run_ids)
     if out is not None:
@@ -668,7 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
 
 
-def _refused_by_prefect(exc: Exception) -> bool:
+def _refused_by_prefect(exc: Exception) -> TypeGuard[httpx.HTTPStatusError]:
     """The Prefect server requires an auth string and got none, or a wrong one."""
     import httpx
 
