@@ -411,7 +411,9 @@ def prefect_flow_runs(ids: Sequence[str | None]) -> dict[str, dict[str, str]]:
     (empty without one, or when it does not answer: `runs` works offline)."""
     import httpx
 
-    api_url, wanted = os.environ.get("PREFECT_API_URL", "").rstrip("/"), [i for i in ids if i]
+    from newscorpus.prefect_env import configured_api_url
+
+    api_url, wanted = (configured_api_url() or "").rstrip("/"), [i for i in ids if i]
     if not api_url or not wanted:
         return {}
     body = {"flow_runs": {"id": {"any_": wanted}}, "limit": len(wanted)}
