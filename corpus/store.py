@@ -32,11 +32,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings, load_settings
 from corpus.dedup import Deduplicator, ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
-from corpus.latest import select_latest
 from corpus.migrate import SchemaError, upgrade
 from corpus.models import ArticleRow, ArticleVersion, Failure, Run, RunStatus, Source, utcnow
 from corpus.normalize import content_hash
-from corpus.records import RECORD_FIELDS
+from corpus.records import RECORD_FIELDS, VersionFilter, iter_records
 from corpus.report import RunSummary
 from corpus.runs import RecordedRun, recording_run
 from extractors import Extracted, FailureStage, InputFailure
@@ -488,36 +487,12 @@ class CorpusStore:
     def iter_latest(
         self, canonical_only: bool = False, batch: int = 500
     ) -> Iterator[dict[str, Any]]:
-        """The latest version of every article as export records, streamed in id order."""
-        query = (
-            select_latest(ArticleVersion, Source.locator)
-            .join(Source, Source.id == ArticleVersion.source_id)
-            .order_by(ArticleVersion.article_id)
-        )
-        if canonical_only:
-            query = query.where(ArticleVersion.duplicate_of.is_(None))
+        """The latest version of every article as export records (`ArticleRecord.as_dict`),
+        streamed in id order."""
+        selection = VersionFilter(canonical_only=canonical_only)
         with self.reading() as session:
-            result = session.execute(query.execution_options(stream_results=True, yield_per=batch))
-            for version, locator in result:
-                yield {
-                    "id": version.article_id,
-                    "source": locator,
-                    "url": version.url,
-                    "title": version.title,
-                    "text": version.text,
-                    "language": version.language,
-                    "published": version.published,
-                    "authors": version.authors,
-                    "site": version.site,
-                    "version": version.version,
-                    "content_hash": version.content_hash,
-                    "cluster_id": version.cluster_id,
-                    "duplicate_of": version.duplicate_of,
-                    "similarity": version.similarity,
-                    "ingested_at": version.created_at.isoformat(),
-                    "extractor": version.extractor,
-                }
-                session.expunge(version)
+            for record in iter_records(session, selection, batch):
+                yield record.as_dict()
 
 
 def open_store(

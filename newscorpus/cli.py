@@ -485,7 +485,8 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     from corpus.clusters import iter_clusters
 
     count = 0
-    for cluster in iter_clusters(_existing_store(args), min_size=args.min_size):
+    for found in iter_clusters(_existing_store(args).reading, min_size=args.min_size):
+        cluster = found.summary()
         count += 1
         if args.json:
             print(json.dumps(cluster, ensure_ascii=False))
