@@ -411,9 +411,9 @@ def prefect_flow_runs(ids: Sequence[str | None]) -> dict[str, dict[str, str]]:
     (empty without one, or when it does not answer: `runs` works offline)."""
     import httpx
 
-    from newscorpus.prefect_env import configured_api_url
+    from newscorpus.prefect_env import environment_api_url
 
-    api_url, wanted = (configured_api_url() or "").rstrip("/"), [i for i in ids if i]
+    api_url, wanted = (environment_api_url() or "").rstrip("/"), [i for i in ids if i]
     if not api_url or not wanted:
         return {}
     body = {"flow_runs": {"id": {"any_": wanted}}, "limit": len(wanted)}
