@@ -72,8 +72,8 @@ def describe(
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc = tuple(first["loc"])
-    if len(loc) >= 2 and env and loc[1] in env.get(loc[0], {}):
-        origin = env[loc[0]][loc[1]][0]
+    if len(loc) >= 2 and env and (variable := env.get(str(loc[0]), {}).get(str(loc[1]))):
+        origin = variable[0]
     same = [first]
     if len(loc) == 1 and first["type"] == "extra_forbidden":
         same = [e for e in errors if len(e["loc"]) == 1 and e["type"] == "extra_forbidden"]

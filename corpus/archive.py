@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -169,7 +170,7 @@ def _write_records(handle: BinaryIO, records: list[tuple[Document, str]]) -> lis
     return spans
 
 
-def _record(writer: WARCWriter, doc: Document, digest: str):  # noqa: ANN202
+def _record(writer: WARCWriter, doc: Document, digest: str) -> ArcWarcRecord:
     uri = doc.url or doc.source
     fetched = doc.fetched_at or datetime.now(UTC)
     warc_headers = {

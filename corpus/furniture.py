@@ -15,15 +15,15 @@ other's furniture.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from corpus.models import SitePages, SiteShingle
+from corpus.upsert import dialect_insert
 
 _CHUNK = 1000  # values per IN list
 
@@ -37,12 +37,13 @@ def site_of(url: str | None) -> str | None:
     return host[:255] or None
 
 
-def _upsert(session: Session, table: Table, keys: list[str]) -> Any:
+def _upsert(
+    session: Session, model: type[SiteShingle] | type[SitePages], keys: list[str]
+) -> postgresql.Insert | sqlite.Insert:
     """INSERT .. ON CONFLICT (keys) DO UPDATE articles = articles + the inserted value."""
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = dialect_insert(session, model)
     return insert.on_conflict_do_update(
-        index_elements=keys, set_={"articles": table.c.articles + insert.excluded.articles}
+        index_elements=keys, set_={"articles": model.articles + insert.excluded.articles}
     )
 
 
@@ -60,11 +61,11 @@ class SiteCounts:
             for h in np.unique(shingles).tolist()
         ]
         if rows:
-            statement = _upsert(session, SiteShingle.__table__, ["site", "scheme", "shingle"])
+            statement = _upsert(session, SiteShingle, ["site", "scheme", "shingle"])
             session.connection().execute(statement, rows)
 
     def add_page(self, session: Session, site: str, delta: int) -> None:
-        statement = _upsert(session, SitePages.__table__, ["site", "scheme"])
+        statement = _upsert(session, SitePages, ["site", "scheme"])
         session.connection().execute(
             statement, [{"site": site, "scheme": self.scheme, "articles": delta}]
         )
@@ -92,7 +93,9 @@ class SiteCounts:
                         SiteShingle.scheme == self.scheme,
                         SiteShingle.shingle.in_(chunk),
                     )
-                ).all()
+                )
+                .tuples()
+                .all()
             )
         lookup = np.array([found.get(h, 0) for h in wanted.tolist()], dtype=np.int64)
         return lookup[np.searchsorted(wanted, shingles)]

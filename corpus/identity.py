@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import TypeGuard
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -58,7 +59,8 @@ def _canonical_query(query: str) -> str:
     return urlencode(sorted(kept, key=lambda pair: pair[0]))
 
 
-def is_web_url(url: str | None) -> bool:
+def is_web_url(url: str | None) -> TypeGuard[str]:
+    """True when `url` is an http(s) address."""
     return bool(url) and urlsplit(url).scheme.lower() in {"http", "https"}
 
 

@@ -68,6 +68,7 @@ def recluster_if_outdated(session: Session, assign_in_order: ReclusterStep) -> b
 
 
 class ReclusterStep(Protocol):
-    """Assigns one version's cluster, given that every earlier one is assigned."""
+    """Assigns one version's cluster, given that every earlier one is assigned (what it
+    returns is not used)."""
 
-    def __call__(self, session: Session, version: ArticleVersion) -> None: ...
+    def __call__(self, session: Session, version: ArticleVersion) -> object: ...

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
 from corpus.latest import IS_LATEST
@@ -83,7 +83,7 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _latest_at(as_of: datetime):
+def _latest_at(as_of: datetime) -> Subquery:
     """(article id, version) of each article's latest version created at or before `as_of`."""
     return (
         select(ArticleVersion.article_id, func.max(ArticleVersion.version).label("version"))

@@ -32,11 +32,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings, load_settings
 from corpus.dedup import Deduplicator, ExactDeduplicator, build_deduplicator
 from corpus.identity import article_id, article_key, canonical_url, is_web_url
-from corpus.latest import select_latest
 from corpus.migrate import SchemaError, upgrade
 from corpus.models import ArticleRow, ArticleVersion, Failure, Run, RunStatus, Source, utcnow
 from corpus.normalize import content_hash
-from corpus.records import RECORD_FIELDS
+from corpus.records import RECORD_FIELDS, VersionFilter, iter_records
 from corpus.report import RunSummary
 from corpus.runs import RecordedRun, recording_run
 from extractors import Extracted, FailureStage, InputFailure
@@ -143,7 +142,9 @@ def run_owner_gone(run: Run, now: datetime | None = None) -> bool:
     last_beat = _aware(run.heartbeat_at or run.started_at)
     if (now or utcnow()) - last_beat > timedelta(seconds=HEARTBEAT_TIMEOUT_SECONDS):
         return True
-    return bool(run.pid) and run.host == socket.gethostname()[:255] and not _pid_alive(run.pid)
+    if not run.pid or run.host != socket.gethostname()[:255]:
+        return False
+    return not _pid_alive(run.pid)
 
 
 def stored_counts(session: Session, run_id: str) -> dict[str, Any]:
@@ -159,11 +160,15 @@ def stored_counts(session: Session, run_id: str) -> dict[str, Any]:
             func.count(case((near, 1))),
         ).where(version.run_id == run_id)
     ).one()
-    languages = session.execute(
-        select(func.coalesce(version.language, "unknown"), func.count())
-        .where(version.run_id == run_id)
-        .group_by(version.language)
-    ).all()
+    languages = (
+        session.execute(
+            select(func.coalesce(version.language, "unknown"), func.count())
+            .where(version.run_id == run_id)
+            .group_by(version.language)
+        )
+        .tuples()
+        .all()
+    )
     failures = session.scalar(
         select(func.count()).select_from(Failure).where(Failure.run_id == run_id)
     )
@@ -266,7 +271,7 @@ class CorpusStore:
 
     def finish_run(self, run_id: str, status: RunStatus, counts: dict[str, Any]) -> None:
         def finish(session: Session) -> None:
-            run = session.get(Run, run_id)
+            run = session.get_one(Run, run_id)
             run.status, run.counts, run.finished_at = status, counts, utcnow()
 
         self._write(finish)
@@ -483,36 +488,12 @@ class CorpusStore:
     def iter_latest(
         self, canonical_only: bool = False, batch: int = 500
     ) -> Iterator[dict[str, Any]]:
-        """The latest version of every article as export records, streamed in id order."""
-        query = (
-            select_latest(ArticleVersion, Source.locator)
-            .join(Source, Source.id == ArticleVersion.source_id)
-            .order_by(ArticleVersion.article_id)
-        )
-        if canonical_only:
-            query = query.where(ArticleVersion.duplicate_of.is_(None))
+        """The latest version of every article as export records (`ArticleRecord.as_dict`),
+        streamed in id order."""
+        selection = VersionFilter(canonical_only=canonical_only)
         with self.reading() as session:
-            result = session.execute(query.execution_options(stream_results=True, yield_per=batch))
-            for version, locator in result:
-                yield {
-                    "id": version.article_id,
-                    "source": locator,
-                    "url": version.url,
-                    "title": version.title,
-                    "text": version.text,
-                    "language": version.language,
-                    "published": version.published,
-                    "authors": version.authors,
-                    "site": version.site,
-                    "version": version.version,
-                    "content_hash": version.content_hash,
-                    "cluster_id": version.cluster_id,
-                    "duplicate_of": version.duplicate_of,
-                    "similarity": version.similarity,
-                    "ingested_at": version.created_at.isoformat(),
-                    "extractor": version.extractor,
-                }
-                session.expunge(version)
+            for record in iter_records(session, selection, batch):
+                yield record.as_dict()
 
 
 def open_store(
@@ -536,9 +517,10 @@ def open_existing_store(url: str) -> CorpusStore:
     """A store on an existing corpus at `url`, for reading: nothing is created (no SQLite file,
     no tables); a StoreError says so when `url` holds no corpus."""
     parsed = make_url(url)
-    on_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, ":memory:")
-    if on_file and not Path(parsed.database).is_file():
-        raise StoreError(f"no corpus at {url}: {parsed.database} does not exist")
+    database = parsed.database
+    on_file = parsed.get_backend_name() == "sqlite" and database != ":memory:"
+    if on_file and database is not None and not Path(database).is_file():
+        raise StoreError(f"no corpus at {url}: {database} does not exist")
     engine = create_db_engine(url)
     if not {"runs", "articles"} <= set(inspect(engine).get_table_names()):
         engine.dispose()

@@ -100,7 +100,9 @@ class PairVerifier:
         texts = dict(
             session.execute(
                 select(ArticleVersion.id, ArticleVersion.text).where(ArticleVersion.id.in_(wanted))
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         jaccard, own, sizes = (np.zeros(len(rows)) for _ in range(3))
         for n, index in enumerate(rows.tolist()):
@@ -123,7 +125,7 @@ class PairVerifier:
         pages for its furniture to be known."""
         site = site_of(url)
         same = np.array([site is not None and site_of(c.url) == site for c in candidates])
-        if not same.any():
+        if site is None or not same.any():
             return same
         return same & (self.sites.pages(session, site) - 2 < self.config.site_furniture_min_pages)
 

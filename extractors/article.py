@@ -17,6 +17,7 @@ class FailureStage(StrEnum):
     EXTRACT = "extract"
     FETCH = "fetch"
     FEED = "feed"
+    SITEMAP = "sitemap"
     STORE = "store"
 
 

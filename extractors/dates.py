@@ -36,11 +36,11 @@ def _numeric_date(text: str) -> tuple[str | None, str]:
         year, month, day = (int(g) for g in match.groups())
         return _day(year, month, day), text[: match.start()] + text[match.end() :]
     if match := _DOTTED_DATE.search(text):
-        first, sep, second, year = match.groups()
+        first, sep, second, year_text = match.groups()
         day, month = (int(first), int(second))
         if sep == "/" and int(second) <= 31 and int(first) <= 12:  # US order: month/day
             day, month = month, day
-        return _day(int(year), month, day), text[: match.start()] + text[match.end() :]
+        return _day(int(year_text), month, day), text[: match.start()] + text[match.end() :]
     return None, text
 
 

@@ -123,9 +123,9 @@ def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False
     header), then the page's own declaration, then statistical detection."""
     if not data:
         raise ExtractionError("empty input")
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if data.startswith(bom):
-            return data.decode(codec, errors="replace")
+            return data.decode(bom_codec, errors="replace")
     if (utf16 := bomless_utf16(data)) and (text := _utf16_text(data, utf16)) is not None:
         return text
     if looks_binary(data):

@@ -149,7 +149,7 @@ def _extract_body(tree: HtmlElement, url: str | None, *, fast: bool) -> list[str
         with_metadata=False,
         deduplicate=False,
     )
-    text = (result.text or "") if result is not None else ""
+    text = "" if result is None or isinstance(result, dict) else (result.text or "")
     return text.split("\n") if text.strip() else []
 
 

@@ -198,6 +198,7 @@ def _jsonl_documents(path: Path, shown: str, max_bytes: int) -> Iterator[Documen
                 yield InputFailure(source, problem)
                 continue
             url, html, text = record.get("url"), record.get("html"), record.get("text")
+            kind: DocumentKind
             if html and html.strip():
                 kind, payload = "html", html
             elif text and text.strip():

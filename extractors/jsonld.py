@@ -157,7 +157,7 @@ def _publisher(article: dict | None, objects: list[dict], by_id: dict[str, dict]
     if isinstance(publisher, list):
         publisher = publisher[0] if publisher else None
     if isinstance(publisher, dict) and "name" not in publisher:
-        publisher = by_id.get(publisher.get("@id"), publisher)
+        publisher = by_id.get(str(publisher.get("@id")), publisher)
     if isinstance(publisher, dict) and (name := _text(publisher.get("name"))):
         return name
     website = next((obj for obj in objects if "WebSite" in _types(obj)), {})

@@ -2,10 +2,10 @@
 
 The page's JSON-LD article object comes first (its headline, authors and `datePublished`), then
 its meta tags and markup, read with trafilatura's own helpers (`examine_meta`, the byline search
-of `extractors.bylines`, `extract_url`) and htmldate; last, a byline set as a bold paragraph at
-the edge of the article. It runs on the page before widgets are pruned, so that bylines and
-author boxes are still there to read. htmldate runs without its extensive search, which falls
-back to slow free-text date parsing.
+of `extractors.bylines`), its canonical link (`extractors.canonical`) and htmldate; last, a byline
+set as a bold paragraph at the edge of the article. It runs on the page before widgets are
+pruned, so that bylines and author boxes are still there to read. htmldate runs without its
+extensive search, which falls back to slow free-text date parsing.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from lxml.html import HtmlElement
 
 from extractors.authors import author_names
 from extractors.bylines import bold_byline, find_author
+from extractors.canonical import canonical_page_url
 from extractors.headline import page_title, site_names
 from extractors.jsonld import article_jsonld
 from extractors.rules import RuleSet, load_rules
-from extractors.trafilatura_compat import examine_meta, extract_url
-
-_DATE_OPTIONS = {"extensive_search": False, "original_date": True}
+from extractors.trafilatura_compat import examine_meta
 
 
 @dataclass
@@ -73,13 +72,14 @@ def page_metadata(
     rules = rules or load_rules()
     jsonld = article_jsonld(tree)
     found = examine_meta(tree)
-    page_url = found.url or extract_url(tree, url)
+    page_url = found.url or canonical_page_url(tree, url) or url
     sites = site_names(tree, [jsonld.publisher, found.sitename], page_url)
     sources = _author_sources(tree, jsonld.people, found.author, rules)
     return PageMetadata(
         title=page_title(tree, jsonld.headline, sites),
         authors=author_names(sources, rules, sites, jsonld.organizations),
-        published=jsonld.published or find_date(tree, url=page_url, **_DATE_OPTIONS),
+        published=jsonld.published
+        or find_date(tree, url=page_url, extensive_search=False, original_date=True),
         site=_site(sites, page_url),
         url=page_url,
     )

@@ -7,10 +7,12 @@ uses is named here, so a Python release that changes the parser breaks this modu
 
 from __future__ import annotations
 
-import re._parser as _sre_parse
+import re._parser as _sre_parse  # type: ignore[import-not-found]  # private: no stub to check
+from collections.abc import Sequence
 from typing import Any
 
-SubPattern = _sre_parse.SubPattern
+# A parsed pattern: `(opcode, argument)` pairs; arguments hold further parsed patterns.
+ParsedPattern = Sequence[tuple[Any, Any]]
 LITERAL: Any = _sre_parse.LITERAL
 AT: Any = _sre_parse.AT
 SUBPATTERN: Any = _sre_parse.SUBPATTERN
@@ -19,6 +21,6 @@ MAX_REPEAT: Any = _sre_parse.MAX_REPEAT
 ANY: Any = _sre_parse.ANY
 
 
-def parse(pattern: str, flags: int = 0) -> SubPattern:
+def parse(pattern: str, flags: int = 0) -> ParsedPattern:
     """The parsed items of `pattern`: a sequence of `(opcode, argument)` pairs."""
     return _sre_parse.parse(pattern, flags)

@@ -24,8 +24,11 @@ _MEMO_SIZE = 50_000
 
 
 def _whole_line(patterns: list[str]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
+    """A pattern matching a line that is wholly one of `patterns`; None for no patterns."""
+    return _any_whole_line(patterns) if patterns else None
+
+
+def _any_whole_line(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.IGNORECASE)
 
 
@@ -35,7 +38,7 @@ def fold_case(text: str) -> str:
     return text.casefold().replace("ı", "i").replace("\u0307", "")
 
 
-def _first_literals(items: regex_syntax.SubPattern | list) -> set[str] | None:
+def _first_literals(items: regex_syntax.ParsedPattern) -> set[str] | None:
     """Literal texts one of which starts any match of the parsed pattern `items` (leading word
     boundaries skipped, alternatives expanded), or None when it does not start with literal text."""
     starts = {""}
@@ -49,7 +52,8 @@ def _first_literals(items: regex_syntax.SubPattern | list) -> set[str] | None:
             inner = _first_literals(arg[3])
         elif op is regex_syntax.BRANCH:
             branches = [_first_literals(branch) for branch in arg[1]]
-            inner = None if None in branches else set().union(*branches)
+            found = [branch for branch in branches if branch is not None]
+            inner = set[str]().union(*found) if len(found) == len(branches) else None
         else:
             inner = None
         if inner is not None:
@@ -89,7 +93,7 @@ class LineKind:
             name,
             _whole_line([pattern for pattern in patterns if words[pattern] is None]),
             tuple(
-                (re.compile("|".join(map(re.escape, sorted(found)))), _whole_line([pattern]))
+                (re.compile("|".join(map(re.escape, sorted(found)))), _any_whole_line([pattern]))
                 for pattern, found in words.items()
                 if found is not None
             ),

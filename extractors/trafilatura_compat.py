@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import trafilatura
 from trafilatura.json_metadata import normalize_authors
-from trafilatura.metadata import examine_meta, extract_author, extract_url
+from trafilatura.metadata import examine_meta, extract_author
 from trafilatura.utils import trim
 from trafilatura.xpaths import REGEXP_NS
 
@@ -24,7 +24,6 @@ __all__ = [
     "REGEXP_NS",
     "examine_meta",
     "extract_author",
-    "extract_url",
     "normalize_authors",
     "trim",
 ]

@@ -153,11 +153,11 @@ def _records(
         last = offset
         try:
             for record in iterator:
-                reason, doc = _skip_reason(record), None
+                skip = _skip_reason(record)
                 try:
-                    doc = None if reason else _document(record, max_bytes)
+                    doc, reason = (None, skip) if skip else (_document(record, max_bytes), "")
                 except _Failure as exc:
-                    reason = str(exc)
+                    doc, reason = None, str(exc)
                 # Only after the body is read: asking for the offset first empties the body.
                 last = iterator.get_record_offset()  # absolute: warcio starts at tell()
                 if doc:

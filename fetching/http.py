@@ -32,6 +32,7 @@ from tenacity import (
 from tenacity.wait import wait_base
 
 from config import FetchSettings
+from corpus.fetch_state import Validators
 from fetching.body import ACCEPT_ENCODING, BodyError, read_body
 from fetching.politeness import HostThrottle
 from fetching.robots import RobotsCache
@@ -98,22 +99,6 @@ class WaitRetryAfter(wait_base):
         if asked is not None:
             return min(asked, self.cap)
         return self.fallback(retry_state)
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What a server said identifies the version we have (for If-None-Match/-Modified-Since)."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def headers(self) -> dict[str, str]:
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers
 
 
 @dataclass
@@ -329,7 +314,7 @@ class Fetcher:
     ) -> FetchResponse | str:
         """A response, or the Location of a redirect. The checked addresses are tried in turn
         until one accepts the connection; no addresses means connect by (allow-listed) name."""
-        for address in addresses or [None]:
+        for address in addresses or (None,):
             target, headers, extensions = pinned_request(url, address)
             headers.update(validators.headers())
             try:

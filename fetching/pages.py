@@ -21,13 +21,13 @@ from functools import partial
 from sqlalchemy.engine import Engine
 
 from config import FetchSettings
+from corpus.fetch_state import FetchMemory
 from extractors import Document, FailureStage, InputFailure
 from extractors.article import DocumentKind
 from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators, host_key
 from fetching.parallel import run_by_host
 from fetching.polling import FeedPoll, poll_feeds, remember_feeds
 from fetching.sitemap_polling import DateWindow, SitemapPoll, poll_sitemaps, remember_sitemaps
-from fetching.state import FetchMemory
 from fetching.targets import FetchTarget
 from fetching.urls import article_url, request_url
 

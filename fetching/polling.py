@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from corpus.fetch_state import FetchMemory, Validators
 from corpus.models import utcnow
 from extractors import FailureStage, InputFailure
 from fetching.feeds import FeedError, parse_feed
-from fetching.http import FEED_TYPES, Fetcher, FetchError, Validators
-from fetching.state import FetchMemory
+from fetching.http import FEED_TYPES, Fetcher, FetchError
 from fetching.targets import FetchTarget
 from fetching.urls import fetch_key, request_url
 
@@ -65,7 +65,7 @@ def poll_feeds(fetcher: Fetcher, memory: FetchMemory, feeds: list[str]) -> FeedP
     for feed_url in dict.fromkeys(feeds):
         key = fetch_key(feed_url)
         if key in health and (skipped := health[key].skip_reason(utcnow())):
-            poll.inputs.append(InputFailure(feed_url, skipped, "feed"))
+            poll.inputs.append(InputFailure(feed_url, skipped, FailureStage.FEED))
             poll.backing_off += 1
             continue
         try:

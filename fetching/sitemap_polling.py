@@ -13,9 +13,10 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from config import FetchSettings
+from corpus.fetch_state import FetchMemory, Validators
 from corpus.models import utcnow
-from extractors import InputFailure
-from fetching.http import Fetcher, FetchError, Validators
+from extractors import FailureStage, InputFailure
+from fetching.http import Fetcher, FetchError
 from fetching.polling import SourceOutcomes
 from fetching.sitemaps import (
     SITEMAP_TYPES,
@@ -26,7 +27,6 @@ from fetching.sitemaps import (
     parse_sitemap,
     robots_sitemaps,
 )
-from fetching.state import FetchMemory
 from fetching.targets import FetchTarget
 from fetching.urls import fetch_key, request_url
 
@@ -76,7 +76,7 @@ def sitemap_urls(fetcher: Fetcher, urls: list[str], poll: SitemapPoll) -> list[s
         try:
             found += robots_sitemaps(fetcher, url) or [url.rstrip("/") + "/sitemap.xml"]
         except FetchError as exc:
-            poll.inputs.append(InputFailure(url, exc.reason, "sitemap"))
+            poll.inputs.append(InputFailure(url, exc.reason, FailureStage.SITEMAP))
     return list(dict.fromkeys(found))
 
 
@@ -90,7 +90,7 @@ class _Walk:
         self.limits: FetchSettings = fetcher.config
 
     def fail(self, url: str, reason: str) -> None:
-        self.poll.inputs.append(InputFailure(url, reason, "sitemap"))
+        self.poll.inputs.append(InputFailure(url, reason, FailureStage.SITEMAP))
         self.poll.outcomes.failed[fetch_key(url)] = reason
 
     def backing_off(self, url: str, key: str) -> bool:
@@ -98,7 +98,7 @@ class _Walk:
         health = self.memory.source_health([key]).get(key)
         reason = health.skip_reason(utcnow()) if health else None
         if reason:
-            self.poll.inputs.append(InputFailure(url, reason, "sitemap"))
+            self.poll.inputs.append(InputFailure(url, reason, FailureStage.SITEMAP))
             self.poll.backing_off += 1
         return reason is not None
 
@@ -114,7 +114,7 @@ class _Walk:
                 skipped = len({fetch_key(u) for u, _ in queue} - visited) + 1
                 reason = f"over {self.limits.max_sitemaps} sitemaps in one run (max_sitemaps)"
                 self.poll.inputs.append(
-                    InputFailure(url, f"{reason}: {skipped} not fetched", "sitemap")
+                    InputFailure(url, f"{reason}: {skipped} not fetched", FailureStage.SITEMAP)
                 )
                 return
             visited.add(key)

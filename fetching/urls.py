@@ -1,5 +1,6 @@
-"""The URL an article is known by: the page's `<link rel="canonical">` when it stays on the
-same registrable site, else the fetched URL; both canonicalised by `corpus.identity`.
+"""The URL an article is known by: the page's `<link rel="canonical">` (read by
+`extractors.canonical`) when it stays on the same registrable site, else the fetched URL; both
+canonicalised by `corpus.identity`.
 
 The same-site rule stops a page from claiming another site's article identity.
 """
@@ -7,40 +8,12 @@ The same-site rule stops a page from claiming another site's article identity.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html.parser import HTMLParser
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from tld import get_fld
 
 from corpus.identity import canonical_url, is_tracking_param, is_web_url
-
-HEAD_BYTES = 262_144
-
-
-class _CanonicalLink(HTMLParser):
-    """Collects the first `<link rel="canonical" href=...>` of a document."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.href: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "link" or self.href is not None:
-            return
-        values = {name: value or "" for name, value in attrs}
-        if "canonical" in values.get("rel", "").lower().split() and values.get("href"):
-            self.href = values["href"].strip()
-
-
-def declared_canonical(html: bytes, charset: str | None = None) -> str | None:
-    """The href of the page's `<link rel="canonical">` (from its first 256 KiB), if any."""
-    try:
-        text = html[:HEAD_BYTES].decode(charset or "utf-8", errors="replace")
-    except LookupError:
-        text = html[:HEAD_BYTES].decode("utf-8", errors="replace")
-    parser = _CanonicalLink()
-    parser.feed(text)
-    return parser.href
+from extractors.canonical import declared_canonical
 
 
 def request_url(url: str) -> str:

@@ -111,7 +111,7 @@ def publish_report(flow_name: str, run_id: str, summary: RunSummary) -> None:
 
 def run_pipeline(
     flow_name: str,
-    documents: Iterable[Document | InputFailure],
+    documents: Iterable[Document | InputFailure] | Iterable[FetchTarget | InputFailure],
     settings: Settings,
     store: CorpusStore,
     parameters: dict[str, Any],

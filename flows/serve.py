@@ -12,6 +12,7 @@ from prefect.client.schemas.filters import (
     FlowFilterName,
     FlowRunFilter,
     FlowRunFilterState,
+    FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
 from prefect.deployments.runner import RunnerDeployment
@@ -35,7 +36,8 @@ def feed_deployments(
         if not group.feeds and not group.sitemaps:
             continue
         deployments.append(
-            ingest_feeds.to_deployment(
+            RunnerDeployment.from_flow(
+                ingest_feeds,
                 name=group.name,
                 schedules=[Cron(group.cron, timezone=group.timezone)],
                 parameters={
@@ -57,7 +59,8 @@ def on_demand_deployment(
 ) -> RunnerDeployment:
     """`ingest_urls/on-demand`: no schedule; started from the UI (or `prefect deployment run
     'ingest_urls/on-demand' --param urls=[...]`) with the URLs to ingest."""
-    return ingest_urls.to_deployment(
+    return RunnerDeployment.from_flow(
+        ingest_urls,
         name=ON_DEMAND,
         parameters={"urls": [], "database_url": database_url, "config_path": config_path},
         description="Fetch and ingest a list of article URLs: start a custom run with `urls`.",
@@ -80,13 +83,15 @@ def serve_deployments(deployments: list[RunnerDeployment], database_url: str) ->
 def cancel_unfinished_runs(deployments: list[RunnerDeployment]) -> list[str]:
     """Set the deployments' pending, running or crashed flow runs Cancelled; their ids."""
     names = [d.name for d in deployments]
-    flows = list({d.flow_name for d in deployments})
+    flows = list({d.flow_name for d in deployments if d.flow_name})
     unfinished = [StateType.PENDING, StateType.RUNNING, StateType.CRASHED, StateType.CANCELLING]
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=flows)),
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names)),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type={"any_": unfinished})),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=unfinished))
+            ),
         )
         for run in runs:
             message = "newscorpus serve was stopped during this run"

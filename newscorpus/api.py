@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from corpus.clusters import Cluster, iter_clusters
 from corpus.records import ArticleRecord, VersionFilter, as_utc, iter_records
 
 
@@ -36,18 +37,6 @@ class RunRecord:
     counts: dict[str, Any]
     prefect_flow_run_id: str | None
     prefect_flow_run_name: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Cluster:
-    """A group of articles whose latest versions are duplicates: canonical member first."""
-
-    cluster_id: str
-    members: tuple[ArticleRecord, ...]
-
-    @property
-    def size(self) -> int:
-        return len(self.members)
 
 
 def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -140,17 +129,7 @@ class Corpus:
 
     def clusters(self, min_size: int = 2) -> Iterator[Cluster]:
         """Duplicate clusters with at least `min_size` articles, one at a time."""
-        from corpus.clusters import iter_clusters
-        from corpus.store import CorpusStore
-
-        store = CorpusStore(self.engine)
-        for cluster in iter_clusters(store, min_size=min_size):
-            members = tuple(self._latest(member["id"]) for member in cluster["members"])
-            yield Cluster(cluster["cluster_id"], members)
-
-    def _latest(self, article_id: str) -> ArticleRecord:
-        with self.sessions() as session:
-            return next(iter_records(session, VersionFilter(article_id=article_id)))
+        return iter_clusters(self.sessions, min_size=min_size)
 
     def runs(self, limit: int | None = None) -> list[RunRecord]:
         """Ingestion runs, newest first."""

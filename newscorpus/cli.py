@@ -10,10 +10,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from config import Settings, SettingsError, load_settings
 from config.loading import DEFAULT_CONFIG_PATH
+
+if TYPE_CHECKING:
+    import httpx
 
 EXIT_RUN_FAILED = 2
 EXIT_RUN_INCOMPLETE = 1
@@ -243,7 +246,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     for given in args.paths:
         for result in extract_many(iter_documents([given], config.max_input_bytes), config):
             if isinstance(result, InputFailure):
-                record = {"source": result.source, "error": result.reason}
+                record: dict[str, Any] = {"source": result.source, "error": result.reason}
             else:
                 article = result.article
                 record = {
@@ -347,7 +350,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
         else:
             summary = export.export_file(records, args.format, out, settings)
-    if args.cursor:
+    if args.cursor and run_ids is not None:
         with store.sessions.begin() as session:
             export.advance_cursor(session, args.cursor, run_ids)
     if out is not None:
@@ -402,7 +405,9 @@ def prefect_flow_runs(ids: Sequence[str | None]) -> dict[str, dict[str, str]]:
     (empty without one, or when it does not answer: `runs` works offline)."""
     import httpx
 
-    api_url, wanted = os.environ.get("PREFECT_API_URL", "").rstrip("/"), [i for i in ids if i]
+    from newscorpus.prefect_env import environment_api_url
+
+    api_url, wanted = (environment_api_url() or "").rstrip("/"), [i for i in ids if i]
     if not api_url or not wanted:
         return {}
     body = {"flow_runs": {"id": {"any_": wanted}}, "limit": len(wanted)}
@@ -474,7 +479,8 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     from corpus.clusters import iter_clusters
 
     count = 0
-    for cluster in iter_clusters(_existing_store(args), min_size=args.min_size):
+    for found in iter_clusters(_existing_store(args).reading, min_size=args.min_size):
+        cluster = found.summary()
         count += 1
         if args.json:
             print(json.dumps(cluster, ensure_ascii=False))
@@ -662,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
 
 
-def _refused_by_prefect(exc: Exception) -> bool:
+def _refused_by_prefect(exc: Exception) -> TypeGuard[httpx.HTTPStatusError]:
     """The Prefect server requires an auth string and got none, or a wrong one."""
     import httpx
 

@@ -210,11 +210,16 @@ def prefect_api(full: bool = False) -> Iterator[str | None]:
             signal.signal(number, handler)
 
 
+def environment_api_url() -> str | None:
+    """PREFECT_API_URL as the environment sets it (None when unset or empty)."""
+    return os.environ.get("PREFECT_API_URL") or None
+
+
 def configured_api_url() -> str | None:
     """PREFECT_API_URL from the environment, or from Prefect's settings when this process
     already configured Prefect (e.g. a test harness)."""
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"]
+    if url := environment_api_url():
+        return url
     if "prefect.settings" in sys.modules:
         from prefect.settings import PREFECT_API_URL
 

@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 
+from corpus.fetch_state import FetchMemory, Validators
 from corpus.models import FeedEntry, FetchState, utcnow
 from corpus.store import open_store
-from fetching.http import Validators
-from fetching.state import FetchMemory
 
 FEED = "https://news.example/rss.xml"
 PAGE = "https://news.example/a"

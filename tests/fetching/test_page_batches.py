@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from localsite import Reply, article_html
 
+from corpus.fetch_state import FetchMemory
 from corpus.store import open_store
 from extractors import Document, InputFailure
 from fetching.http import Fetcher, FetchError
 from fetching.pages import FetchTarget, PageFetcher
-from fetching.state import FetchMemory
 
 
 @pytest.fixture

@@ -14,12 +14,12 @@ from localsite import Reply, article_html
 from sqlalchemy import update
 
 from config import FetchSettings
+from corpus.fetch_state import FetchMemory, backoff_delay
 from corpus.models import FetchState, utcnow
 from corpus.store import open_store
 from fetching.http import Fetcher
 from fetching.sitemap_polling import poll_sitemaps
 from fetching.sitemaps import SitemapError, parse_sitemap, parse_w3c_date
-from fetching.state import FetchMemory, backoff_delay
 from fetching.urls import fetch_key
 from flows.ingest_feeds import ingest_feeds
 from flows.ingest_sitemaps import date_window, ingest_sitemaps

@@ -1,5 +1,6 @@
 """What earlier runs fetched, kept in the corpus database: validators per canonical URL
-(for conditional GET) and the entry URLs already handled per feed.
+(for conditional GET), each feed's and sitemap's failures in a row (backoff) and the entry URLs
+already handled per feed. The fetching layer reads and writes them only through `FetchMemory`.
 
 Writes are upserts, so two runs writing the same row at once (two feed groups sharing a
 feed, two processes) both succeed: the later validators win, a seen entry stays seen.
@@ -12,34 +13,47 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import FetchSettings
-from corpus.models import FeedEntry, FetchState, utcnow
-from fetching.http import Validators
-
-_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+from corpus.models import Base, FeedEntry, FetchState, utcnow
+from corpus.upsert import dialect_insert
 
 
-def upsert(session: Session, table: Table, rows: list[dict[str, Any]], update: list[str]) -> None:
+@dataclass(frozen=True)
+class Validators:
+    """What a server said identifies the version we have (for If-None-Match/-Modified-Since)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def _upsert(
+    session: Session, model: type[Base], rows: list[dict[str, Any]], update: list[str]
+) -> None:
     """Insert `rows`; a row whose primary key exists gets its `update` columns overwritten
     (nothing when `update` is empty). One statement, so a concurrent writer cannot slip in
     between a look-up and the insert."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _DIALECT_INSERTS:
-        raise NotImplementedError(f"fetch state needs SQLite or PostgreSQL, not {dialect}")
-    statement = _DIALECT_INSERTS[dialect](table).values(rows)
-    keys = [column.name for column in table.primary_key]
+    statement = dialect_insert(session, model).values(rows)
+    keys = [column.name for column in model.__table__.primary_key]
     if update:
-        statement = statement.on_conflict_do_update(
-            index_elements=keys, set_={name: statement.excluded[name] for name in update}
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=keys, set_={name: statement.excluded[name] for name in update}
+            )
         )
     else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    session.execute(statement)
+        session.execute(statement.on_conflict_do_nothing(index_elements=keys))
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,7 @@ class FetchMemory:
             for url, v in sorted(useful.items())
         ]
         with self.sessions.begin() as session:
-            upsert(session, FetchState.__table__, rows, ["etag", "last_modified", "updated_at"])
+            _upsert(session, FetchState, rows, ["etag", "last_modified", "updated_at"])
 
     def source_health(self, urls: Iterable[str]) -> dict[str, SourceHealth]:
         """Backoff state of those of `urls` (feeds, sitemaps) that failed last time."""
@@ -127,7 +141,7 @@ class FetchMemory:
         with self.sessions.begin() as session:
             if rows:
                 columns = ["updated_at", "failures", "last_error", "next_poll_at"]
-                upsert(session, FetchState.__table__, rows, columns)
+                _upsert(session, FetchState, rows, columns)
             if recovered:
                 session.execute(
                     update(FetchState)
@@ -149,4 +163,4 @@ class FetchMemory:
         now = utcnow()
         rows = [{"feed_url": feed_url, "entry_url": url, "first_seen": now} for url in sorted(new)]
         with self.sessions.begin() as session:
-            upsert(session, FeedEntry.__table__, rows, update=[])
+            _upsert(session, FeedEntry, rows, update=[])
