@@ -121,8 +121,7 @@ def plain_table(*headings: str, right: tuple[str, ...] = (), no_wrap: bool = Fal
     each row on one line (cut short on a narrow terminal)."""
     table = Table(box=PLAIN_BOX, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     for heading in headings:
-        justify = "right" if heading in right else "left"
-        table.add_column(heading, justify=justify, no_wrap=no_wrap)
+        table.add_column(heading, justify="right" if heading in right else "left", no_wrap=no_wrap)
     return table
 
 

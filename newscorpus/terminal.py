@@ -4,7 +4,8 @@ On a terminal (the stream is a TTY) tables have bold headings and a run draws a 
 on standard error. Piped into a file, output is plain text: no colours or other ANSI codes, no
 bar, lines never wrapped. Prefect's INFO lines and the log records of libraries (trafilatura,
 htmldate, httpx, ...) go to the run's log in Prefect; the terminal shows them only with
-`--verbose` (Prefect's warnings and errors always).
+`--verbose`: everything in the run's log stays off the terminal, only Prefect's own warnings
+(about its API, say), which have no run to go to, are always shown.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from flows import progress
 
 # Piped output is never wrapped: a table is as wide as its widest row.
 PIPED_WIDTH = 100_000
+# Prefect's loggers of flow and task runs: what they log is in the run's log in Prefect.
+RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 
 
 def console_for(stream: IO[str]) -> Console:
@@ -144,13 +147,14 @@ def progress_bar(label: str, expected: Callable[[], int | None]) -> Iterator[Con
 
 class TerminalLogHandler(logging.Handler):
     """Log records printed through a console (above a progress bar). Unless `verbose`, only
-    Prefect's warnings and errors: its INFO lines and library records stay in the run's log."""
+    Prefect's own warnings and errors: the records of flow and task runs and of libraries
+    stay in the run's log."""
 
     def __init__(self, console: Console, verbose: bool) -> None:
         super().__init__()
         self.console = console
         if not verbose:
-            self.addFilter(_prefect_warning)
+            self.addFilter(_prefect_own_warning)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -159,12 +163,18 @@ class TerminalLogHandler(logging.Handler):
             self.handleError(record)
 
 
-def _prefect_warning(record: logging.LogRecord) -> bool:
-    return _is_prefect(record.name) and record.levelno >= logging.WARNING
+def _prefect_own_warning(record: logging.LogRecord) -> bool:
+    run_record = any(_is_under(record.name, name) for name in RUN_LOGGERS)
+    return _is_prefect(record.name) and not run_record and record.levelno >= logging.WARNING
 
 
 def _is_prefect(name: str) -> bool:
-    return name == "prefect" or name.startswith("prefect.")
+    return _is_under(name, "prefect")
+
+
+def _is_under(name: str, logger: str) -> bool:
+    """`name` is `logger` or one of its children."""
+    return name == logger or name.startswith(f"{logger}.")
 
 
 @contextmanager
@@ -178,7 +188,9 @@ def terminal_logs(console: Console, verbose: bool) -> Iterator[None]:
 
     ensure_logging_setup()
     root = logging.getLogger()
-    replaced = [h for h in root.handlers if isinstance(h, PrefectConsoleHandler)]
+    replaced: list[logging.Handler] = [
+        h for h in root.handlers if isinstance(h, PrefectConsoleHandler)
+    ]
     added: list[logging.Handler] = [_library_records_to_run_log(APILogHandler())]
     if replaced:
         terminal = TerminalLogHandler(console, verbose)
@@ -206,9 +218,7 @@ def _library_records_to_run_log(handler: logging.Handler) -> logging.Handler:
     own = [name for name in PREFECT_LOGGING_EXTRA_LOGGERS.value() if name]
 
     def in_a_run(record: logging.LogRecord) -> bool:
-        if _is_prefect(record.name) or any(
-            record.name == name or record.name.startswith(f"{name}.") for name in own
-        ):
+        if _is_prefect(record.name) or any(_is_under(record.name, name) for name in own):
             return False
         return FlowRunContext.get() is not None or TaskRunContext.get() is not None
 
