@@ -174,6 +174,43 @@ def test_ingest_urls_on_a_terminal_counts_the_list(tmp_path: Path, run_env: dict
     assert "Task run" not in shown
 
 
+class Recorder:
+    """A progress listener that keeps what it hears."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, ...]] = []
+
+    def run_started(self, total: int | None) -> None:
+        self.heard.append(("started", total))
+
+    def batch_done(self, documents: int, failures: int) -> None:
+        self.heard.append(("batch", documents, failures))
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_pipeline_tells_listeners_each_batch(inputs: Path, db_url: str, tmp_path: Path):
+    """What the progress bar is drawn from: a total when the run has one (a list), then each
+    batch as it is stored."""
+    from flows import progress
+    from flows.import_files import import_files
+    from flows.ingest_urls import ingest_urls
+
+    config = tmp_path / "small-batches.toml"
+    config.write_text("[pipeline]\nbatch_size = 3\n", encoding="utf-8")
+    with progress.listening(Recorder()) as files, progress.listening(Recorder()) as also:
+        import_files([str(inputs)], database_url=db_url, config_path=str(config))
+    assert files.heard == also.heard == [
+        ("started", None), ("batch", 3, 0), ("batch", 3, 1), ("batch", 1, 1)
+    ]  # fmt: skip
+
+    with progress.listening(Recorder()) as urls:
+        ingest_urls(["http://127.0.0.1:9/a", "http://127.0.0.1:9/a#again"], database_url=db_url)
+    assert urls.heard == [("started", 1), ("batch", 1, 1)]
+
+    import_files([str(inputs)], database_url=db_url, config_path=str(config))
+    assert len(files.heard) == 4  # a listener hears nothing once its block has ended
+
+
 def test_runs_table_keeps_long_lines_whole_when_piped(db_url: str, tmp_path: Path) -> None:
     """Piped, the runs table is plain: no wrapping at 80 columns, no blanks at line ends."""
     from extractors import InputFailure
