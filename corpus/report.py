@@ -6,12 +6,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rich.box import Box
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
 from extractors import InputFailure
 
 if TYPE_CHECKING:
     from corpus.store import SaveResult
 
 FAILURE_LIST_LIMIT = 200
+# Only a dashed line under the headings: tables read the same on a terminal and in a file.
+PLAIN_BOX = Box("    \n    \n -  \n    \n    \n    \n    \n    \n", ascii=True)
 
 
 @dataclass
@@ -92,18 +100,29 @@ def summary_rows(counts: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def render_table(counts: dict[str, Any]) -> str:
-    """The counts as an aligned two-column text table."""
-    rows = summary_rows({k: v for k, v in counts.items() if k != "failures_by_reason"})
-    width = max(len(row["metric"]) for row in rows)
-    lines = [f"{'metric'.ljust(width)}  value", f"{'-' * width}  -----"]
-    lines += [f"{row['metric'].replace('_', ' ').ljust(width)}  {row['value']}" for row in rows]
+def summary_tables(counts: dict[str, Any]) -> RenderableType:
+    """The counts as a `metric value` table, then the failures by reason when there are any."""
+    table = plain_table("metric", "value")
+    for row in summary_rows({k: v for k, v in counts.items() if k != "failures_by_reason"}):
+        table.add_row(row["metric"].replace("_", " "), str(row["value"]))
     reasons = counts.get("failures_by_reason") or {}
-    if reasons:
-        lines.append("")
-        lines.append("failures by reason:")
-        lines += [f"  {count:>5}  {reason}" for reason, count in reasons.items()]
-    return "\n".join(lines)
+    if not reasons:
+        return table
+    by_reason = plain_table("count", "reason", right=("count",))
+    for reason, count in reasons.items():
+        by_reason.add_row(str(count), reason)
+    heading = Text("\nfailures by reason:")
+    return Group(table, heading, Padding(by_reason, (0, 0, 0, 2), expand=False))
+
+
+def plain_table(*headings: str, right: tuple[str, ...] = (), no_wrap: bool = False) -> Table:
+    """A table that reads as plain text too: headings underlined with dashes, columns two
+    spaces apart, no borders; the `right` columns (numbers) right-aligned. `no_wrap` keeps
+    each row on one line (cut short on a narrow terminal)."""
+    table = Table(box=PLAIN_BOX, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for heading in headings:
+        table.add_column(heading, justify="right" if heading in right else "left", no_wrap=no_wrap)
+    return table
 
 
 def failures_markdown(samples: list[dict[str, str]], total: int) -> str:

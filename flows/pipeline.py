@@ -30,6 +30,7 @@ from extractors import (
 )
 from fetching.pages import FetchedBatch, PageFetcher
 from fetching.targets import FetchTarget
+from flows import progress
 
 # Every count is reported, even as 0 in a run that had nothing to do.
 FETCH_COUNTS = (*FetchedBatch().counts(), "fetch_failed")
@@ -134,6 +135,7 @@ def run_pipeline(
         config = ExtractionConfig.from_settings(settings)
         archive = open_archive(settings.archive, store.engine, str(store.engine.url))
         run.summary.expect("extracted", *(FETCH_COUNTS if fetcher else ()))
+        progress.run_started(documents)
         for number, batch in enumerate(batched(documents, settings.pipeline.batch_size), start=1):
             fetched = fetch_batch(fetcher, batch) if fetcher else None
             inputs = fetched.items if fetched else batch
@@ -155,7 +157,7 @@ def count_batch(
     saved: list[SaveResult],
     failures: list[InputFailure],
 ) -> None:
-    """Add what one batch did to the run's counts."""
+    """Add what one batch did to the run's counts (and tell whoever watches the progress)."""
     if fetched:
         run.summary.extra.update(fetched.counts())
         run.summary.extra["fetch_failed"] += sum(
@@ -165,3 +167,4 @@ def count_batch(
     run.summary.extra["extracted"] += sum(isinstance(r, Extracted) for r in results)
     run.summary.add_saved(saved)
     run.add_failures(failures)
+    progress.batch_done(len(results), len(failures))

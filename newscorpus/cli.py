@@ -69,23 +69,31 @@ def _flow_parameter_url(url: str | None) -> str | None:
     return None
 
 
-def _run_flow(flow_call: Callable[[], dict[str, Any]]) -> int:
-    """Run a flow against the Prefect API (a local one unless PREFECT_API_URL is set)."""
+def _run_flow(
+    flow_call: Callable[[], dict[str, Any]],
+    args: argparse.Namespace,
+    expected: Callable[[], int | None] = lambda: None,
+) -> int:
+    """Run a flow against the Prefect API (a local one unless PREFECT_API_URL is set), with
+    a progress bar on a terminal (of `expected()` documents when the flow cannot tell), then
+    print its counts."""
     from newscorpus.prefect_env import prefect_api
+    from newscorpus.terminal import console_for, print_table, progress_bar, terminal_logs
 
-    with prefect_api():
+    with progress_bar(args.command, expected) as stderr, prefect_api():
         from corpus.runs import RunCancelled
 
         try:
-            counts = flow_call()
+            with terminal_logs(stderr, args.verbose):
+                counts = flow_call()
         except (RunCancelled, KeyboardInterrupt) as exc:
             print(f"newscorpus: {exc or 'interrupted'}", file=sys.stderr)
             return EXIT_INTERRUPTED
-    from corpus.report import render_table
+    from corpus.report import summary_tables
 
     run_id, status = counts.pop("run_id"), counts.pop("status", "completed")
     print(f"run {run_id}")
-    print(render_table(counts))
+    print_table(console_for(sys.stdout), summary_tables(counts))
     if status != "completed":
         print(
             f"newscorpus: run {run_id} is {status}: some articles were not stored "
@@ -135,7 +143,25 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         return import_files(paths, database_url=url, config_path=config)
 
-    return _run_flow(run)
+    return _run_flow(run, args, lambda: _document_count(paths))
+
+
+def _document_count(paths: Sequence[str]) -> int | None:
+    """How many documents the import reads, counting files without opening them; None when a
+    JSON Lines or WARC file (many documents each) is among them."""
+    from extractors.inputs import input_kind
+
+    files: list[Path] = []
+    for given in map(Path, paths):
+        if not given.is_dir():
+            files.append(given)
+            continue
+        for root, dirs, names in os.walk(given):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            files += [Path(root) / name for name in names if input_kind(Path(root) / name)]
+    if any(input_kind(path) in ("jsonl", "warc") for path in files):
+        return None
+    return len(files)
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
@@ -153,7 +179,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
         return reextract(since, site, url, config_path=config)
 
-    return _run_flow(run)
+    return _run_flow(run, args)
 
 
 def _url_list(path: str) -> list[str]:
@@ -182,7 +208,7 @@ def cmd_ingest_urls(args: argparse.Namespace) -> int:
 
         return ingest_urls(urls, database_url=url, config_path=config)
 
-    return _run_flow(run)
+    return _run_flow(run, args)
 
 
 def cmd_ingest_feeds(args: argparse.Namespace) -> int:
@@ -197,7 +223,7 @@ def cmd_ingest_feeds(args: argparse.Namespace) -> int:
 
         return ingest_feeds(feeds, database_url=url, config_path=config)
 
-    return _run_flow(run)
+    return _run_flow(run, args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -381,7 +407,7 @@ def cmd_ingest_sitemaps(args: argparse.Namespace) -> int:
 
         return ingest_sitemaps(urls, since, until, database_url=url, config_path=config)
 
-    return _run_flow(run)
+    return _run_flow(run, args)
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
@@ -451,45 +477,69 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs yet")
         return 0
-    header = (
-        f"{'started (UTC)':19}  {'flow':14}  {'status':10}  imported  new  vers  same  dups  fail"
-    )
-    print(header)
-    print("-" * len(header))
+    from corpus.report import plain_table
+    from newscorpus.terminal import console_for, print_rows_with_details
+
+    table = plain_table(*RUN_COLUMNS, right=RUN_COLUMNS[3:], no_wrap=True)
+    details = []
     for run in runs:
         c = run["counts"]
         dups = c.get("duplicates", 0) + c.get("near_duplicates", 0)
-        print(
-            f"{run['started_at'][:19]:19}  {run['flow'][:14]:14}  {run['status']:10}  "
-            f"{c.get('imported', 0):>8}  {c.get('new', 0):>3}  {c.get('new_versions', 0):>4}  "
-            f"{c.get('unchanged', 0):>4}  {dups:>4}  {c.get('failures', 0):>4}"
-        )
-        if fetched := fetch_counts_line(c):
-            print(f"    {fetched}")
-        if run["prefect_flow_run_id"]:
-            print(f"    {prefect_line(run, flow_runs)}")
-        for failure in store.run_failures(run["id"])[: args.failures]:
-            print(f"    ! {failure['source']} [{failure['stage']}] {failure['reason']}")
-        for warning in store.run_warnings(run["id"])[: args.failures]:
-            print(f"    ~ {warning['article']} {warning['warning']}")
+        table.add_row(
+            run["started_at"][:19], run["flow"], run["status"],
+            *map(str, (c.get("imported", 0), c.get("new", 0), c.get("new_versions", 0),
+                       c.get("unchanged", 0), dups, c.get("failures", 0))),
+        )  # fmt: skip
+        details.append(_run_details(store, run, flow_runs, args.failures))
+    print_rows_with_details(console_for(sys.stdout), table, details)
     return 0
 
 
-def cmd_duplicates(args: argparse.Namespace) -> int:
-    from corpus.clusters import iter_clusters
+RUN_COLUMNS = ("started (UTC)", "flow", "status", "imported", "new", "vers", "same", "dups", "fail")
 
-    count = 0
+
+def _run_details(
+    store: Any, run: dict[str, Any], flow_runs: dict[str, dict[str, str]], limit: int
+) -> list[str]:
+    """The lines under a run's row: fetch counts, Prefect flow run, failures, warnings."""
+    lines = [line] if (line := fetch_counts_line(run["counts"])) else []
+    if run["prefect_flow_run_id"]:
+        lines.append(prefect_line(run, flow_runs))
+    lines += [
+        f"! {failure['source']} [{failure['stage']}] {failure['reason']}"
+        for failure in store.run_failures(run["id"])[:limit]
+    ]
+    lines += [
+        f"~ {warning['article']} {warning['warning']}"
+        for warning in store.run_warnings(run["id"])[:limit]
+    ]
+    return lines
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from corpus.clusters import iter_clusters
+    from corpus.report import plain_table
+    from newscorpus.terminal import console_for, print_table
+
+    console, count = console_for(sys.stdout), 0
     for found in iter_clusters(_existing_store(args).reading, min_size=args.min_size):
         cluster = found.summary()
         count += 1
         if args.json:
             print(json.dumps(cluster, ensure_ascii=False))
             continue
-        canonical = cluster["members"][0]
-        print(f"cluster {cluster['cluster_id']} ({cluster['size']} articles): {canonical['title']}")
+        title = cluster["members"][0]["title"]
+        heading = f"cluster {cluster['cluster_id']} ({cluster['size']} articles): {title}"
+        console.print(Text(heading), soft_wrap=True)
+        members = plain_table("similarity", "article", "source", right=("similarity",))
+        members.show_header = False
         for member in cluster["members"]:
             score = "canonical" if member["duplicate_of"] is None else f"{member['similarity']:.4f}"
-            print(f"  {score:>9}  {member['id']}  {member['source']}")
+            members.add_row(score, member["id"], member["source"])
+        print_table(console, Padding(members, (0, 0, 0, 2), expand=False))
     if not count and not args.json:
         print("no duplicate clusters")
     return 0
@@ -508,6 +558,16 @@ def _add_global_options(parser: argparse.ArgumentParser, defaults: bool) -> None
         "--config",
         default=None if defaults else unset,
         help=f"config file (env NEWSCORPUS_CONFIG; default {DEFAULT_CONFIG_PATH} when it exists)",
+    )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the commands that run a flow."""
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show Prefect's INFO lines and the libraries' log lines on the terminal too "
+        "(they always go to the run's log in Prefect)",
     )
 
 
@@ -531,6 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import .html/.htm(.gz), .txt, .jsonl and .warc(.gz) files"
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
+    _add_run_options(p)
     p.set_defaults(handler=cmd_import)
 
     p = commands.add_parser(
@@ -539,10 +600,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="articles stored on or after DATE")
     p.add_argument("--site", metavar="HOST", help="articles of HOST (and its subdomains)")
     p.add_argument("--all", action="store_true", help="every article with an archived original")
+    _add_run_options(p)
     p.set_defaults(handler=cmd_reextract)
 
     p = commands.add_parser("ingest-urls", help="fetch a list of URLs and ingest the articles")
     p.add_argument("file", metavar="FILE", help="one URL a line ('-' for standard input)")
+    _add_run_options(p)
     p.set_defaults(handler=cmd_ingest_urls)
 
     p = commands.add_parser("ingest-feeds", help="poll RSS/Atom feeds and ingest new entries")
@@ -553,6 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="a feed to poll (repeatable; default: every feed in the config's feed groups)",
     )
+    _add_run_options(p)
     p.set_defaults(handler=cmd_ingest_feeds)
 
     p = commands.add_parser(
@@ -563,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--since", metavar="DATE", help="only entries dated on or after DATE")
     p.add_argument("--until", metavar="DATE", help="only entries dated on or before DATE")
+    _add_run_options(p)
     p.set_defaults(handler=cmd_ingest_sitemaps)
 
     p = commands.add_parser(
