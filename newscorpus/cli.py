@@ -511,6 +511,21 @@ def _add_global_options(parser: argparse.ArgumentParser, defaults: bool) -> None
     )
 
 
+RUNNER_ENV = "NEWSCORPUS_PIPELINE_RUNNER"
+
+
+def _add_runner_option(parser: argparse.ArgumentParser) -> None:
+    """--runner: where extraction runs, over `[pipeline] runner` (through its environment
+    variable, so the setting is checked and read as any other)."""
+    from config.models import RUNNERS
+
+    parser.add_argument(
+        "--runner",
+        choices=RUNNERS,
+        help="where extraction runs (default from the config: processes)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newscorpus",
@@ -532,6 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
     p.set_defaults(handler=cmd_import)
+    _add_runner_option(p)
 
     p = commands.add_parser(
         "reextract", help="run the current extractor again over archived originals"
@@ -539,10 +555,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="articles stored on or after DATE")
     p.add_argument("--site", metavar="HOST", help="articles of HOST (and its subdomains)")
     p.add_argument("--all", action="store_true", help="every article with an archived original")
+    _add_runner_option(p)
     p.set_defaults(handler=cmd_reextract)
 
     p = commands.add_parser("ingest-urls", help="fetch a list of URLs and ingest the articles")
     p.add_argument("file", metavar="FILE", help="one URL a line ('-' for standard input)")
+    _add_runner_option(p)
     p.set_defaults(handler=cmd_ingest_urls)
 
     p = commands.add_parser("ingest-feeds", help="poll RSS/Atom feeds and ingest new entries")
@@ -553,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="a feed to poll (repeatable; default: every feed in the config's feed groups)",
     )
+    _add_runner_option(p)
     p.set_defaults(handler=cmd_ingest_feeds)
 
     p = commands.add_parser(
@@ -563,6 +582,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--since", metavar="DATE", help="only entries dated on or after DATE")
     p.add_argument("--until", metavar="DATE", help="only entries dated on or before DATE")
+    _add_runner_option(p)
     p.set_defaults(handler=cmd_ingest_sitemaps)
 
     p = commands.add_parser(
@@ -634,6 +654,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    if getattr(args, "runner", None):
+        os.environ[RUNNER_ENV] = args.runner
     try:
         return args.handler(args)
     except (CommandError, SettingsError) as exc:
