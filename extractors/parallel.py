@@ -50,7 +50,8 @@ def _start_worker() -> None:
 
 class ExtractionPool:
     """`extract_many` over `workers` processes, started on first use; a context manager that
-    stops them on exit (at once, dropping queued work, when leaving on an exception)."""
+    stops them on exit (at once, dropping queued work, when leaving on an exception, Ctrl-C
+    among them)."""
 
     def __init__(self, config: ExtractionConfig, workers: int, chunk_size: int = CHUNK_SIZE):
         if workers < 1:
@@ -87,8 +88,12 @@ class ExtractionPool:
         return self.collect(self.submit(documents))
 
     def close(self, cancel: bool = False) -> None:
-        """Stop the workers: after the queued work, or (`cancel`) after their current chunk."""
-        self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
+        """Stop the workers: after the queued work, or (`cancel`) at once, the queued work
+        dropped and whoever waits on it woken with an error."""
+        if cancel:
+            _terminate_workers(self._executor)
+        else:
+            self._executor.shutdown()
 
     def __enter__(self) -> ExtractionPool:
         return self
@@ -100,3 +105,16 @@ class ExtractionPool:
         traceback: TracebackType | None,
     ) -> None:
         self.close(cancel=exc_type is not None)
+
+
+def _terminate_workers(executor: ProcessPoolExecutor) -> None:
+    """`ProcessPoolExecutor.terminate_workers()` (Python 3.14), done by hand before it: the
+    workers' table is private (`_processes`, the one 3.14 reads too)."""
+    terminate = getattr(executor, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()

@@ -3,6 +3,8 @@ import whose corpus is row for row the one a sequential import leaves."""
 
 from __future__ import annotations
 
+import multiprocessing
+import time
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,24 @@ def test_the_pool_returns_what_one_process_returns_in_input_order(tmp_path: Path
         "permission denied",
         "empty input",
     ]
+
+
+def test_leaving_on_an_interrupt_stops_the_workers_and_wakes_the_waiters(tmp_path: Path) -> None:
+    documents = list(iter_documents([str(build_pages(tmp_path / "p"))])) * 10
+    chunks = []
+    with pytest.raises(KeyboardInterrupt), ExtractionPool(ExtractionConfig(), 2, 1) as pool:
+        chunks = pool.submit(documents)
+        chunks[0].result(timeout=120)  # the workers are up and busy
+        raise KeyboardInterrupt
+
+    deadline = time.monotonic() + 60
+    while (multiprocessing.active_children() or not all(c.done() for c in chunks)) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert not multiprocessing.active_children()
+    assert all(chunk.done() for chunk in chunks)  # cancelled, or broken off: no waiter hangs
+    assert sum(chunk.cancelled() for chunk in chunks) > len(chunks) // 2
 
 
 def test_a_pool_needs_a_worker() -> None:
