@@ -76,9 +76,11 @@ def plain_script(directory: Path) -> None:
     print(f"{len(texts)} articles, {duplicates} near duplicates")
 
 
-def timed_command(command: list[str], env: dict[str, str]) -> float:
+def timed_command(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Seconds `command` took, run in `cwd` (no ./config/newscorpus.toml there: each checkout
+    runs on its own shipped defaults)."""
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -120,7 +122,7 @@ def main() -> None:
         for name, command in commands.items():
             db = ["--db", f"sqlite:///{work}/{len(seconds[name])}-{hash(name)}.db"]
             extra = [] if name == "plain script" else db
-            seconds[name].append(timed_command([*command, *extra, str(pages)], env))
+            seconds[name].append(timed_command([*command, *extra, str(pages)], env, work))
             print(f"round {round_number + 1}: {name:<40} {seconds[name][-1]:6.1f} s", flush=True)
     plain = statistics.median(seconds["plain script"])
     before = statistics.median(seconds.get("before: newscorpus import", [0.0]))
