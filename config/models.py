@@ -8,6 +8,7 @@ names. To add a setting, add a field here with its default and a line in `newsco
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -63,10 +64,28 @@ class DatabaseSettings(Section):
         return url
 
 
+Runner = Literal["processes", "sequential", "dask"]
+RUNNERS: tuple[str, ...] = typing.get_args(Runner)
+
+
 class PipelineSettings(Section):
-    """`[pipeline]`: how inputs are batched into Prefect tasks."""
+    """`[pipeline]`: how inputs are batched into Prefect tasks and where extraction runs:
+    `processes` (worker processes on this machine, `workers` of them, 0 for one per core),
+    `sequential` (everything in the flow's process) or `dask` (a dask.distributed cluster: the
+    scheduler at `dask_address`, or a local cluster of `workers` processes when it is empty).
+    Storing and dedup always run in the flow's process, one batch after the other."""
 
     batch_size: int = Field(64, ge=1)
+    runner: Runner = "processes"
+    workers: int = Field(0, ge=0)
+    dask_address: str = ""
+
+    @field_validator("dask_address")
+    @classmethod
+    def _is_a_scheduler_address(cls, address: str) -> str:
+        if address and "://" not in address:
+            raise ValueError(f"{address!r} is not a scheduler address (tcp://HOST:PORT)")
+        return address
 
 
 def _known_rule_languages(codes: tuple[str, ...]) -> tuple[str, ...]:

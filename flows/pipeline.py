@@ -5,7 +5,9 @@ Work is batched: one Prefect task per batch of documents, never one per article.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -28,9 +30,11 @@ from extractors import (
     InputFailure,
     extract_many,
 )
+from extractors.parallel import ExtractionPool
 from fetching.pages import FetchedBatch, PageFetcher
 from fetching.targets import FetchTarget
 from flows import progress
+from flows.runners import BATCHES_AHEAD, PendingResults, batch_extraction
 
 # Every count is reported, even as 0 in a run that had nothing to do.
 FETCH_COUNTS = (*FetchedBatch().counts(), "fetch_failed")
@@ -50,10 +54,13 @@ def fetch_batch(fetcher: PageFetcher, targets: list[FetchTarget | InputFailure])
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_batch(
-    documents: list[Document | InputFailure], config: ExtractionConfig
+    documents: list[Document | InputFailure],
+    config: ExtractionConfig,
+    pool: ExtractionPool | None = None,
 ) -> list[Extracted | InputFailure]:
-    """Clean articles for a batch of documents; failures stay in place with their reason."""
-    return extract_many(documents, config)
+    """Clean articles for a batch of documents, on the worker processes of `pool` when given;
+    failures stay in place with their reason."""
+    return pool.extract(documents) if pool else extract_many(documents, config)
 
 
 @task(name="archive-batch", cache_policy=NO_CACHE)
@@ -135,19 +142,43 @@ def run_pipeline(
         config = ExtractionConfig.from_settings(settings)
         archive = open_archive(settings.archive, store.engine, str(store.engine.url))
         run.summary.expect("extracted", *(FETCH_COUNTS if fetcher else ()))
+        logger.info("extraction runner: %s", settings.pipeline.runner)
         progress.run_started(documents)
-        for number, batch in enumerate(batched(documents, settings.pipeline.batch_size), start=1):
-            fetched = fetch_batch(fetcher, batch) if fetcher else None
-            inputs = fetched.items if fetched else batch
-            originals = archive_batch(archive, inputs) if archive else None
-            results = extract_batch(inputs, config)
-            saved, failures = store_batch(store, run.id, results, originals)
-            if fetcher and fetched:
-                remember_fetched(fetcher, fetched, saved, failures)
-            count_batch(run, fetched, results, saved, failures)
-            logger.info("batch %d: %d stored, %d failed", number, len(saved), len(failures))
+
+        def store_next(pending: deque[PendingBatch]) -> None:
+            """Store the oldest batch under way: one writer, batches in input order."""
+            batch = pending.popleft()
+            results = batch.extraction.result()
+            saved, failures = store_batch(store, run.id, results, batch.originals)
+            if fetcher and batch.fetched:
+                remember_fetched(fetcher, batch.fetched, saved, failures)
+            count_batch(run, batch.fetched, results, saved, failures)
+            logger.info("batch %d: %d stored, %d failed", batch.number, len(saved), len(failures))
+
+        # Batch N+1 is fetched and extracted while batch N is stored.
+        with batch_extraction(settings.pipeline, config, extract_batch) as extract:
+            pending: deque[PendingBatch] = deque()
+            for number, batch in enumerate(batched(documents, settings.pipeline.batch_size), 1):
+                fetched = fetch_batch(fetcher, batch) if fetcher else None
+                inputs = fetched.items if fetched else batch
+                originals = archive_batch(archive, inputs) if archive else None
+                pending.append(PendingBatch(number, fetched, originals, extract(inputs)))
+                if len(pending) > BATCHES_AHEAD:
+                    store_next(pending)
+            while pending:
+                store_next(pending)
     publish_report(flow_name, run.id, run.summary)
     return run.result()
+
+
+@dataclass
+class PendingBatch:
+    """A batch fetched and archived, its extraction under way."""
+
+    number: int
+    fetched: FetchedBatch | None
+    originals: dict[str, str] | None
+    extraction: PendingResults
 
 
 def count_batch(

@@ -561,8 +561,20 @@ def _add_global_options(parser: argparse.ArgumentParser, defaults: bool) -> None
     )
 
 
+RUNNER_ENV = "NEWSCORPUS_PIPELINE_RUNNER"
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    """Options of the commands that run a flow."""
+    """Options of the commands that run a flow: --verbose, and --runner (where extraction
+    runs, over `[pipeline] runner` through its environment variable, so the setting is
+    checked and read as any other)."""
+    from config.models import RUNNERS
+
+    parser.add_argument(
+        "--runner",
+        choices=RUNNERS,
+        help="where extraction runs (default from the config: processes)",
+    )
     parser.add_argument(
         "--verbose",
         action="store_true",
@@ -699,6 +711,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    if getattr(args, "runner", None):
+        os.environ[RUNNER_ENV] = args.runner
     try:
         return args.handler(args)
     except (CommandError, SettingsError) as exc:

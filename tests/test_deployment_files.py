@@ -85,8 +85,32 @@ def published_port(service: dict[str, Any]) -> int:
     return int(container)
 
 
-def test_compose_has_the_three_services(services):
-    assert set(services) == {"postgres", "prefect-server", "app"}
+def test_compose_has_the_five_services(services):
+    assert set(services) == {"postgres", "prefect-server", "app", "dask-scheduler", "dask-worker"}
+
+
+def test_the_app_extracts_on_the_dask_workers_of_the_stack(services):
+    """`runner = "dask"` through the environment, on the stack's scheduler; the workers join
+    that scheduler and report their task runs to the Prefect server, as the app does."""
+    from config import settings_from
+
+    app, scheduler, worker = services["app"], services["dask-scheduler"], services["dask-worker"]
+    environ = {name: interpolate(str(value)) for name, value in app["environment"].items()}
+    pipeline = settings_from({}, environ=environ).pipeline
+    assert pipeline.runner == "dask"
+    address = httpx.URL(pipeline.dask_address.replace("tcp://", "http://"))
+    assert address.host == "dask-scheduler"
+    command = scheduler["command"]
+    assert command[:2] == ["dask", "scheduler"]
+    assert command[command.index("--port") + 1] == str(address.port)
+    assert "--no-dashboard" in command
+    assert published_port(scheduler) == address.port
+    assert worker["command"][:3] == ["dask", "worker", pipeline.dask_address]
+    assert worker["command"][worker["command"].index("--nthreads") + 1] == "1"
+    assert env(worker, "PREFECT_API_URL") == env(app, "PREFECT_API_URL")
+    assert worker["depends_on"]["dask-scheduler"]["condition"] == "service_healthy"
+    probe = " ".join(scheduler["healthcheck"]["test"])
+    assert str(address.port) in probe
 
 
 def test_prefect_server_state_lives_in_the_postgres_service(services):
@@ -144,6 +168,7 @@ def test_health_checks_gate_the_start_order(services):
     assert app["depends_on"] == {
         "postgres": {"condition": "service_healthy"},
         "prefect-server": {"condition": "service_healthy"},
+        "dask-scheduler": {"condition": "service_healthy"},
     }
 
 
@@ -154,14 +179,14 @@ def test_postgres_data_survives_restarts(services):
 
 
 def test_prefect_stays_offline_in_every_prefect_container(services):
-    for name in ("prefect-server", "app"):
+    for name in ("prefect-server", "app", "dask-worker"):
         assert services[name]["environment"]["DO_NOT_TRACK"] == "1"
         assert services[name]["environment"]["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
 
 
 def test_server_and_app_run_the_pinned_image(services):
-    """Both run the image built from our Dockerfile, installed with constraints.txt."""
-    for name in ("prefect-server", "app"):
+    """All run the image built from our Dockerfile, installed with constraints.txt."""
+    for name in ("prefect-server", "app", "dask-scheduler", "dask-worker"):
         assert services[name]["build"] == "."
         assert services[name]["image"] == services["app"]["image"]
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")

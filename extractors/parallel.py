@@ -1,0 +1,120 @@
+"""Extraction on worker processes: every core parses pages while the caller stores results.
+
+Workers are forked from a fork server that imported the extractors once (start-up stays cheap,
+and no thread of the caller, Prefect's among them, is ever forked). A batch is cut into small
+chunks so every worker stays busy; results come back in input order, so a run stores exactly
+what a sequential run stores. Language detection seeds langdetect before every call
+(`detect_language`), so a worker's results do not depend on which pages it saw before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from types import TracebackType
+
+from langdetect.detector_factory import init_factory
+
+from extractors.inputs import InputFailure
+from extractors.pipeline import Document, Extracted, ExtractionConfig, extract_many
+
+# Pages per call sent to a worker: small enough to balance the load, large enough that the
+# round trip (pickling the pages and the articles) stays a small part of the work.
+CHUNK_SIZE = 4
+_PR_SET_PDEATHSIG = 1
+_PRELOADED = ["extractors.parallel"]
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _start_worker() -> None:
+    """Ctrl-C reaches the whole process group: the parent decides, a worker ignores it. A
+    worker dies with the fork server, which ends with the parent, even when it is killed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the executor's shutdown still ends it
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+    init_factory()  # langdetect's language profiles, loaded once per worker
+
+
+class ExtractionPool:
+    """`extract_many` over `workers` processes, started on first use; a context manager that
+    stops them on exit (at once, dropping queued work, when leaving on an exception, Ctrl-C
+    among them)."""
+
+    def __init__(self, config: ExtractionConfig, workers: int, chunk_size: int = CHUNK_SIZE):
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers}")
+        self.config = config
+        self.workers = workers
+        self.chunk_size = chunk_size
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOADED)
+        self._executor = ProcessPoolExecutor(workers, context, initializer=_start_worker)
+
+    def submit(
+        self, documents: Sequence[Document | InputFailure]
+    ) -> list[Future[list[Extracted | InputFailure]]]:
+        """Queue `documents` in chunks; `collect` the returned futures for the results."""
+        return [
+            self._executor.submit(
+                extract_many, documents[start : start + self.chunk_size], self.config
+            )
+            for start in range(0, len(documents), self.chunk_size)
+        ]
+
+    @staticmethod
+    def collect(
+        chunks: Sequence[Future[list[Extracted | InputFailure]]],
+    ) -> list[Extracted | InputFailure]:
+        """The results of `submit`'s chunks, in input order (waits for each)."""
+        return [result for chunk in chunks for result in chunk.result()]
+
+    def extract(
+        self, documents: Sequence[Document | InputFailure]
+    ) -> list[Extracted | InputFailure]:
+        """What `extract_many(documents, config)` returns, computed on the workers."""
+        return self.collect(self.submit(documents))
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers: after the queued work, or (`cancel`) at once, the queued work
+        dropped and whoever waits on it woken with an error."""
+        if cancel:
+            _terminate_workers(self._executor)
+        else:
+            self._executor.shutdown()
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close(cancel=exc_type is not None)
+
+
+def _terminate_workers(executor: ProcessPoolExecutor) -> None:
+    """`ProcessPoolExecutor.terminate_workers()` (Python 3.14), done by hand before it: the
+    workers' table is private (`_processes`, the one 3.14 reads too)."""
+    terminate = getattr(executor, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
