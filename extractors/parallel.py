@@ -5,6 +5,9 @@ and no thread of the caller, Prefect's among them, is ever forked). A batch is c
 chunks so every worker stays busy; results come back in input order, so a run stores exactly
 what a sequential run stores. Language detection seeds langdetect before every call
 (`detect_language`), so a worker's results do not depend on which pages it saw before.
+A worker that dies (a crash in a parser's C code, the kernel's out-of-memory killer) breaks
+the pool: it is started again and the pages of the lost chunks are retried one by one, so only
+a page that kills its worker again becomes a failure, and the run goes on.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
 from langdetect.detector_factory import init_factory
 
+from extractors.article import FailureStage
 from extractors.inputs import InputFailure
 from extractors.pipeline import Document, Extracted, ExtractionConfig, extract_many
 
@@ -59,9 +65,21 @@ class ExtractionPool:
         self.config = config
         self.workers = workers
         self.chunk_size = chunk_size
+        self._restarting = threading.Lock()  # extract() runs on several threads at once
+        self._closing = False
+        self._executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PRELOADED)
-        self._executor = ProcessPoolExecutor(workers, context, initializer=_start_worker)
+        return ProcessPoolExecutor(self.workers, context, initializer=_start_worker)
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        """A new pool in place of `broken` (once, whichever thread saw it break first)."""
+        with self._restarting:
+            if self._executor is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._start()
 
     def submit(
         self, documents: Sequence[Document | InputFailure]
@@ -84,12 +102,49 @@ class ExtractionPool:
     def extract(
         self, documents: Sequence[Document | InputFailure]
     ) -> list[Extracted | InputFailure]:
-        """What `extract_many(documents, config)` returns, computed on the workers."""
-        return self.collect(self.submit(documents))
+        """What `extract_many(documents, config)` returns, computed on the workers; the pages
+        of a chunk whose worker died are retried one by one (`_isolate`)."""
+        executor = self._executor
+        try:
+            chunks = self.submit(documents)
+        except BrokenProcessPool:  # broken since the last batch: a new pool, then as usual
+            self._restart(executor)
+            executor = self._executor
+            chunks = self.submit(documents)
+        results: list[Extracted | InputFailure] = []
+        for start, chunk in zip(range(0, len(documents), self.chunk_size), chunks, strict=True):
+            try:
+                results += chunk.result()
+            except BrokenProcessPool:
+                if self._closing:  # stopped on purpose (Ctrl-C): no retries
+                    raise
+                self._restart(executor)
+                results += self._isolate(documents[start : start + self.chunk_size])
+                executor = self._executor
+        return results
+
+    def _isolate(
+        self, documents: Sequence[Document | InputFailure]
+    ) -> list[Extracted | InputFailure]:
+        """Each page alone on a worker: a page that kills its worker again is a failure."""
+        results: list[Extracted | InputFailure] = []
+        for doc in documents:
+            executor = self._executor
+            try:
+                results += executor.submit(extract_many, [doc], self.config).result()
+            except BrokenProcessPool:
+                if self._closing:
+                    raise
+                self._restart(executor)
+                source = doc.source
+                reason = "the extraction worker died on this page (a crash or out of memory)"
+                results.append(InputFailure(source, reason, FailureStage.EXTRACT))
+        return results
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers: after the queued work, or (`cancel`) at once, the queued work
         dropped and whoever waits on it woken with an error."""
+        self._closing = True
         if cancel:
             _terminate_workers(self._executor)
         else:

@@ -4,6 +4,9 @@ import whose corpus is row for row the one a sequential import leaves."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -62,6 +65,50 @@ def test_leaving_on_an_interrupt_stops_the_workers_and_wakes_the_waiters(tmp_pat
     assert not multiprocessing.active_children()
     assert all(chunk.done() for chunk in chunks)  # cancelled, or broken off: no waiter hangs
     assert sum(chunk.cancelled() for chunk in chunks) > len(chunks) // 2
+
+
+class KillsItsWorker:
+    """Unpickled on a worker, it ends that process at once, as a crash in C code would."""
+
+    def __reduce__(self) -> tuple:
+        return (os._exit, (9,))
+
+
+def test_a_page_that_kills_its_worker_is_a_failure_and_the_rest_go_on(tmp_path: Path) -> None:
+    documents: list[Document | InputFailure] = list(
+        iter_documents([str(build_pages(tmp_path / "p"))])
+    )
+    poison = Document(source="poison.html", payload=b"<p>x</p>", kind="html")
+    poison.metadata["crash"] = KillsItsWorker()
+    with_poison = [*documents[:5], poison, *documents[5:]]
+    config = ExtractionConfig(language_seed=7)
+
+    with ExtractionPool(config, workers=2, chunk_size=3) as pool:
+        results = pool.extract(with_poison)
+        after = pool.extract(documents)  # the pool was started again
+
+    sequential = comparable(extract_many(documents, config))
+    assert comparable(results[:5] + results[6:]) == sequential
+    assert comparable(after) == sequential
+    failure = results[5]
+    assert isinstance(failure, InputFailure)
+    assert failure.source == "poison.html"
+    assert "worker died" in failure.reason
+
+
+def test_a_worker_killed_from_outside_loses_no_page(tmp_path: Path) -> None:
+    documents = list(iter_documents([str(build_pages(tmp_path / "p"))])) * 3
+    config = ExtractionConfig(language_seed=7)
+    results: list[Extracted | InputFailure] = []
+    with ExtractionPool(config, workers=1, chunk_size=2) as pool:
+        pool.extract(documents[:1])  # the worker is up
+        (worker,) = multiprocessing.active_children()
+        extracting = threading.Thread(target=lambda: results.extend(pool.extract(documents)))
+        extracting.start()
+        os.kill(worker.pid, signal.SIGKILL)  # as the out-of-memory killer would
+        extracting.join(timeout=300)
+        assert not extracting.is_alive()
+    assert comparable(results) == comparable(extract_many(documents, config))
 
 
 def test_a_pool_needs_a_worker() -> None:
