@@ -239,6 +239,37 @@ def monitor(command: list[str], env: dict, db: str, checkpoints: list[int], poll
     return child.returncode, log_path.read_text("utf-8", "replace"), rows, peak
 
 
+def index_growth(articles: int, merge_every: int) -> None:
+    """Resident memory the in-memory LSH index (`BandIndex`, shipped bands) adds when
+    `articles` random signatures are added one at a time, as the store adds them."""
+    import numpy as np
+
+    from config import DedupSettings
+    from corpus.lsh import BandIndex
+    from corpus.lsh_params import band_params
+
+    def rss() -> int:
+        return tree_rss(os.getpid())[os.getpid()]
+
+    shipped = DedupSettings()
+    bands, rows = band_params(
+        shipped.lsh_threshold, shipped.num_perm, shipped.lsh_false_negative_weight
+    )
+    index = BandIndex(bands, rows, merge_every=merge_every)
+    signatures = np.random.default_rng(1).integers(
+        0, 2**32, (articles, shipped.num_perm), dtype=np.uint64
+    )
+    base, peak, started = rss(), 0, time.perf_counter()
+    for number in range(articles):
+        index.add(np.array([number + 1]), signatures[number : number + 1], number + 1)
+        if number % 500 == 0:
+            peak = max(peak, rss() - base)
+    seconds = time.perf_counter() - started
+    print(f"merge_every {merge_every:>8}: {articles} articles in {seconds:.0f} s, sorted "
+          f"arrays {mib(index.nbytes())} MiB, RSS added {mib(rss() - base)} MiB (peak "
+          f"{mib(peak)} MiB)", flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
@@ -253,7 +284,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--poll", type=float, default=2.0)
     parser.add_argument("--timeout", type=float, default=4 * 3600)
+    parser.add_argument(
+        "--index-growth",
+        type=int,
+        metavar="N",
+        help="only measure the LSH index's memory for N articles (two merge settings)",
+    )
     args = parser.parse_args()
+    if args.index_growth:
+        sys.path.insert(0, str(ROOT))
+        from corpus.lsh import BandIndex
+
+        for merge_every in (1 << 20, BandIndex.MERGE_EVERY):
+            index_growth(args.index_growth, merge_every)
+        return
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newscorpus-scale-"))
     work.mkdir(parents=True, exist_ok=True)
