@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,48 @@ def test_export_round_trip_and_exact_duplicates(seeds: Path, db_url: str) -> Non
     for record in records:
         latest = store.article_versions(record["id"])[-1]
         assert (record["text"], record["title"]) == (latest["text"], latest["title"])
+
+
+def test_the_input_is_read_batch_by_batch_as_it_is_stored(db_url: str) -> None:
+    """A long import never holds its whole input: the pipeline asks its document iterator for
+    the next documents only as batches are stored (a bounded look-ahead at most)."""
+    from prefect import flow
+    from sqlalchemy import create_engine, text
+
+    from config import load_settings
+    from extractors import Document
+    from flows.pipeline import run_pipeline
+
+    settings = load_settings()
+    settings = settings.model_copy(
+        update={"pipeline": settings.pipeline.model_copy(update={"batch_size": 2})}
+    )
+    open_store(db_url).close()
+    counter = create_engine(db_url)
+    stored_when_pulled: list[int] = []
+    words = ("harbour", "council", "bridge", "river", "ferry", "tram", "station", "budget")
+
+    def documents():
+        for number in range(40):
+            with counter.connect() as connection:
+                stored = connection.execute(text("select count(*) from article_versions"))
+                stored_when_pulled.append(stored.scalar_one())
+            rng = random.Random(number)
+            sentences = [
+                " ".join(rng.choice(words) for _ in range(12)).capitalize() + f" {number}."
+                for _ in range(8)
+            ]
+            payload = f"Story {number}\n\n" + " ".join(sentences)
+            yield Document(source=f"story-{number}.txt", kind="text", payload=payload)
+
+    @flow
+    def importing() -> dict:
+        with open_store(db_url, settings=settings) as store:
+            return run_pipeline("import_files", documents(), settings, store, {})
+
+    counts = importing()
+    counter.dispose()
+
+    assert counts["new"] == 40
+    look_ahead = [pulled - stored for pulled, stored in enumerate(stored_when_pulled)]
+    assert max(look_ahead) <= 10, look_ahead
