@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import threading
@@ -54,6 +55,19 @@ def _start_worker() -> None:
     init_factory()  # langdetect's language profiles, loaded once per worker
 
 
+def _fork_server() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOADED)
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now rather than with the first pool: it imports the extractors
+    while the caller goes on (e.g. while a Prefect server starts), and pools use it later."""
+    _fork_server()
+    multiprocessing.forkserver.ensure_running()
+
+
 class ExtractionPool:
     """`extract_many` over `workers` processes, started on first use; a context manager that
     stops them on exit (at once, dropping queued work, when leaving on an exception, Ctrl-C
@@ -70,9 +84,7 @@ class ExtractionPool:
         self._executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOADED)
-        return ProcessPoolExecutor(self.workers, context, initializer=_start_worker)
+        return ProcessPoolExecutor(self.workers, _fork_server(), initializer=_start_worker)
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
         """A new pool in place of `broken` (once, whichever thread saw it break first)."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from corpus.identity import canonical_url
 from extractors import FailureStage, InputFailure
@@ -43,3 +46,34 @@ def url_list_targets(urls: list[str]) -> list[FetchTarget | InputFailure]:
             seen.add(key)
             targets.append(FetchTarget(url))
     return targets
+
+
+def interleaved_by_host(
+    targets: Iterable[FetchTarget | InputFailure],
+) -> list[FetchTarget | InputFailure]:
+    """`targets` reordered to take one host's URLs in turn with the others' (round robin, each
+    host's in their order; hosts in order of first appearance), so that a batch holds as many
+    hosts as the list has: a list or feed grouped by host would otherwise fill each batch with
+    one or two hosts, each allowed one request per `min_host_interval_seconds`. Failures
+    without a URL to fetch come first."""
+    queues: dict[str | None, deque[FetchTarget | InputFailure]] = {}
+    for target in targets:
+        queues.setdefault(_host(target), deque()).append(target)
+    ordered = list(queues.pop(None, ()))
+    while queues:
+        for host in list(queues):
+            ordered.append(queues[host].popleft())
+            if not queues[host]:
+                del queues[host]
+    return ordered
+
+
+def _host(target: FetchTarget | InputFailure) -> str | None:
+    """The target's host; "" for a URL that does not parse (its fetch fails with the reason),
+    None for a failure."""
+    if not isinstance(target, FetchTarget):
+        return None
+    try:
+        return urlsplit(target.url).hostname or ""
+    except ValueError:
+        return ""

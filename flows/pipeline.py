@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -32,8 +33,9 @@ from extractors import (
 )
 from extractors.parallel import ExtractionPool
 from fetching.pages import FetchedBatch, PageFetcher
-from fetching.targets import FetchTarget
+from fetching.targets import FetchTarget, interleaved_by_host
 from flows import progress
+from flows.ahead import produced_ahead
 from flows.runners import BATCHES_AHEAD, PendingResults, batch_extraction
 
 # Every count is reported, even as 0 in a run that had nothing to do.
@@ -155,11 +157,13 @@ def run_pipeline(
             count_batch(run, batch.fetched, results, saved, failures)
             logger.info("batch %d: %d stored, %d failed", batch.number, len(saved), len(failures))
 
-        # Batch N+1 is fetched and extracted while batch N is stored.
-        with batch_extraction(settings.pipeline, config, extract_batch) as extract:
+        # Batches N+1 and N+2 are fetched and extracted while batch N is stored.
+        with (
+            batch_extraction(settings.pipeline, config, extract_batch) as extract,
+            input_batches(documents, settings.pipeline.batch_size, fetcher) as batches,
+        ):
             pending: deque[PendingBatch] = deque()
-            for number, batch in enumerate(batched(documents, settings.pipeline.batch_size), 1):
-                fetched = fetch_batch(fetcher, batch) if fetcher else None
+            for number, (batch, fetched) in enumerate(batches, 1):
                 inputs = fetched.items if fetched else batch
                 originals = archive_batch(archive, inputs) if archive else None
                 pending.append(PendingBatch(number, fetched, originals, extract(inputs)))
@@ -169,6 +173,21 @@ def run_pipeline(
                 store_next(pending)
     publish_report(flow_name, run.id, run.summary)
     return run.result()
+
+
+@contextmanager
+def input_batches(
+    documents: Iterable[Any], size: int, fetcher: PageFetcher | None
+) -> Iterator[Iterator[tuple[list[Any], FetchedBatch | None]]]:
+    """The inputs batch by batch; with a `fetcher` each batch comes fetched, its hosts mixed
+    (`interleaved_by_host`), the next batches fetched on a thread of their own while the flow
+    handles this one."""
+    if fetcher is None:
+        yield ((batch, None) for batch in batched(documents, size))
+        return
+    batches = batched(interleaved_by_host(documents), size)
+    with produced_ahead(batches, lambda batch: fetch_batch(fetcher, batch), BATCHES_AHEAD) as ahead:
+        yield ahead
 
 
 @dataclass

@@ -70,22 +70,26 @@ def _flow_parameter_url(url: str | None) -> str | None:
 
 
 def _run_flow(
-    flow_call: Callable[[], dict[str, Any]],
+    name: str,
+    parameters: dict[str, Any],
     args: argparse.Namespace,
     expected: Callable[[], int | None] = lambda: None,
 ) -> int:
-    """Run a flow against the Prefect API (a local one unless PREFECT_API_URL is set), with
-    a progress bar on a terminal (of `expected()` documents when the flow cannot tell), then
-    print its counts."""
+    """Run the flow `flows.<name>.<name>` with `parameters` against the Prefect API (a local
+    one unless PREFECT_API_URL is set), with a progress bar on a terminal (of `expected()`
+    documents when the flow cannot tell), then print its counts. The flow's modules are
+    imported, and the extraction workers' fork server started, while a local server starts."""
     from newscorpus.prefect_env import prefect_api
     from newscorpus.terminal import console_for, print_table, progress_bar, terminal_logs
 
-    with progress_bar(args.command, expected) as stderr, prefect_api():
+    with progress_bar(args.command, expected) as stderr, prefect_api() as api:
+        flow = _load_flow(name, args, expected)
         from corpus.runs import RunCancelled
 
         try:
+            api.wait_until_ready()
             with terminal_logs(stderr, args.verbose):
-                counts = flow_call()
+                counts = flow(**parameters)
         except (RunCancelled, KeyboardInterrupt) as exc:
             print(f"newscorpus: {exc or 'interrupted'}", file=sys.stderr)
             return EXIT_INTERRUPTED
@@ -102,6 +106,23 @@ def _run_flow(
         )
         return EXIT_RUN_INCOMPLETE
     return 0
+
+
+def _load_flow(
+    name: str, args: argparse.Namespace, expected: Callable[[], int | None]
+) -> Callable[..., dict[str, Any]]:
+    """The flow function, imported; when its extraction will run on worker processes (the
+    `processes` runner and at least a batch of documents expected), their fork server is
+    started too, so that its imports overlap the rest of the start-up."""
+    from importlib import import_module
+
+    flow = getattr(import_module(f"flows.{name}"), name)
+    pipeline = _settings(args).pipeline
+    if pipeline.runner == "processes" and (expected() or 0) >= pipeline.batch_size:
+        from extractors.parallel import start_fork_server
+
+        start_fork_server()
+    return flow
 
 
 def _check_import_paths(paths: Sequence[str]) -> None:
@@ -137,13 +158,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     _check_import_paths(args.paths)
     url, config = _flow_parameter_url(_database_url(args)), args.config
     paths = list(args.paths)
-
-    def run() -> dict[str, Any]:
-        from flows.import_files import import_files
-
-        return import_files(paths, database_url=url, config_path=config)
-
-    return _run_flow(run, args, lambda: _document_count(paths))
+    parameters = {"paths": paths, "database_url": url, "config_path": config}
+    return _run_flow("import_files", parameters, args, lambda: _document_count(paths))
 
 
 def _document_count(paths: Sequence[str]) -> int | None:
@@ -172,14 +188,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         datetime.fromisoformat(args.since or "2000-01-01")
     except ValueError as exc:
         raise CommandError(f"--since {args.since!r} is not a date (YYYY-MM-DD): {exc}") from exc
-    since, site = args.since, args.site
-
-    def run() -> dict[str, Any]:
-        from flows.reextract import reextract
-
-        return reextract(since, site, url, config_path=config)
-
-    return _run_flow(run, args)
+    parameters = {"since": args.since, "site": args.site, "database_url": url}
+    return _run_flow("reextract", parameters | {"config_path": config}, args)
 
 
 def _url_list(path: str) -> list[str]:
@@ -202,13 +212,8 @@ def _url_list(path: str) -> list[str]:
 def cmd_ingest_urls(args: argparse.Namespace) -> int:
     url, config = _flow_parameter_url(_database_url(args)), args.config
     urls = _url_list(args.file)
-
-    def run() -> dict[str, Any]:
-        from flows.ingest_urls import ingest_urls
-
-        return ingest_urls(urls, database_url=url, config_path=config)
-
-    return _run_flow(run, args)
+    parameters = {"urls": urls, "database_url": url, "config_path": config}
+    return _run_flow("ingest_urls", parameters, args, lambda: len(urls))
 
 
 def cmd_ingest_feeds(args: argparse.Namespace) -> int:
@@ -217,13 +222,8 @@ def cmd_ingest_feeds(args: argparse.Namespace) -> int:
     if not (feeds or settings.feeds.all_feeds() or settings.feeds.all_sitemaps()):
         raise CommandError("no feeds: pass --feed URL or add [[feeds.groups]] to the config")
     url, config = _flow_parameter_url(_database_url(args)), args.config
-
-    def run() -> dict[str, Any]:
-        from flows.ingest_feeds import ingest_feeds
-
-        return ingest_feeds(feeds, database_url=url, config_path=config)
-
-    return _run_flow(run, args)
+    parameters = {"feeds": feeds, "database_url": url, "config_path": config}
+    return _run_flow("ingest_feeds", parameters, args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -234,8 +234,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     corpus_url = _database_url(args)
     _create_corpus(corpus_url, settings)
     database_url = _flow_parameter_url(corpus_url) if args.db else None
-    with prefect_api(full=True) as ui_url:
-        ui_url = ui_url or (configured_api_url() or "").removesuffix("/").removesuffix("/api")
+    with prefect_api(full=True) as api:
+        api.wait_until_ready()
+        ui_url = api.ui_url or (configured_api_url() or "").removesuffix("/").removesuffix("/api")
         print(f"newscorpus: Prefect UI at {ui_url}", flush=True)
         _serve(settings, database_url, corpus_url, config)
     return 0
@@ -400,14 +401,9 @@ def cmd_ingest_sitemaps(args: argparse.Namespace) -> int:
         date_window(args.since, args.until)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    urls, since, until = list(args.urls), args.since, args.until
-
-    def run() -> dict[str, Any]:
-        from flows.ingest_sitemaps import ingest_sitemaps
-
-        return ingest_sitemaps(urls, since, until, database_url=url, config_path=config)
-
-    return _run_flow(run, args)
+    parameters = {"sitemaps": list(args.urls), "since": args.since, "until": args.until}
+    parameters |= {"database_url": url, "config_path": config}
+    return _run_flow("ingest_sitemaps", parameters, args)
 
 
 def cmd_discover(args: argparse.Namespace) -> int:

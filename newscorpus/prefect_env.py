@@ -22,8 +22,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,16 +56,35 @@ class ServerStartError(RuntimeError):
     """The local Prefect server did not come up; the message carries its last output."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class LocalServer:
-    """A running local Prefect server."""
+    """A local Prefect server, started (it answers once `wait_until_ready` returns)."""
 
     url: str
     process: subprocess.Popen[bytes]
+    log: Path
+    answered: bool = False
 
     @property
     def api_url(self) -> str:
         return f"{self.url}/api"
+
+    def wait_until_ready(self) -> None:
+        """Return once the server answers its health check; ServerStartError (with the
+        server's last output) when it exits or stays silent for START_TIMEOUT_SECONDS."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not self.answered:
+            if self.process.poll() is not None:
+                raise ServerStartError(f"the local Prefect server exited:\n{_tail(self.log)}")
+            if time.monotonic() > deadline:
+                raise ServerStartError(
+                    "the local Prefect server did not answer within "
+                    f"{START_TIMEOUT_SECONDS:.0f} s:\n{_tail(self.log)}"
+                )
+            with suppress(httpx.HTTPError, ValueError):
+                self.answered = httpx.get(f"{self.api_url}/health", timeout=5).json() is True
+            if not self.answered:
+                time.sleep(0.1)
 
 
 def port_is_free(port: int) -> bool:
@@ -110,23 +129,6 @@ def _server_environment(full: bool) -> dict[str, str]:
     return env
 
 
-def _wait_until_healthy(server: LocalServer, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise ServerStartError(f"the local Prefect server exited:\n{_tail(log)}")
-        try:
-            if httpx.get(f"{server.api_url}/health", timeout=5).json() is True:
-                return
-        except (httpx.HTTPError, ValueError):
-            pass
-        time.sleep(0.3)
-    raise ServerStartError(
-        f"the local Prefect server did not answer within {START_TIMEOUT_SECONDS:.0f} s:\n"
-        f"{_tail(log)}"
-    )
-
-
 def _tail(log: Path, lines: int = 20) -> str:
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     return "\n".join(text.splitlines()[-lines:])
@@ -159,7 +161,9 @@ def _flush_to_api() -> None:
 def local_server(port: int | None = None, full: bool = False) -> Iterator[LocalServer]:
     """A Prefect server in a child process on 127.0.0.1:`port` (a free port by default), its
     state under PREFECT_HOME and its output in PREFECT_HOME/server.log; `full` adds the UI and
-    the services (scheduler). PREFECT_API_URL points at it until the block ends."""
+    the services (scheduler). PREFECT_API_URL points at it until the block ends. The block is
+    entered as soon as the child starts, so the caller's own start-up overlaps the server's:
+    call `wait_until_ready` before the first request."""
     home = Path(os.environ["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -176,14 +180,14 @@ def local_server(port: int | None = None, full: bool = False) -> Iterator[LocalS
             start_new_session=True,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads run yet
         )
-    server = LocalServer(url=f"http://127.0.0.1:{port}", process=process)
+    server = LocalServer(url=f"http://127.0.0.1:{port}", process=process, log=log)
     previous = os.environ.get("PREFECT_API_URL")
     try:
-        _wait_until_healthy(server, log)
         os.environ["PREFECT_API_URL"] = server.api_url
         yield server
     finally:
-        _flush_to_api()
+        if server.answered:
+            _flush_to_api()
         _stop(process)
         if previous is None:
             os.environ.pop("PREFECT_API_URL", None)
@@ -191,20 +195,31 @@ def local_server(port: int | None = None, full: bool = False) -> Iterator[LocalS
             os.environ["PREFECT_API_URL"] = previous
 
 
+@dataclass(frozen=True)
+class PrefectApi:
+    """The Prefect API a command reports to: `ui_url` is the local server's address when
+    newscorpus started one (None for PREFECT_API_URL's); `wait_until_ready` returns once it
+    answers."""
+
+    ui_url: str | None
+    wait_until_ready: Callable[[], None]
+
+
 @contextmanager
-def prefect_api(full: bool = False) -> Iterator[str | None]:
+def prefect_api(full: bool = False) -> Iterator[PrefectApi]:
     """The Prefect server a command reports to: PREFECT_API_URL when set, else a local server
     started for the command (`full` for `serve`: UI on 4200 or a free port, with scheduler).
-    Yields the server's UI address when newscorpus started it, else None."""
+    A local server may still be starting when the block is entered: the command does its own
+    start-up meanwhile and calls `wait_until_ready` before running a flow."""
     configure_prefect_environment()
     handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     interrupt_on_signals()
     try:
         if configured_api_url():
-            yield None
+            yield PrefectApi(None, lambda: None)
         else:
-            with _started_server(full) as url:
-                yield url
+            with _started_server(full) as server:
+                yield PrefectApi(server.url, server.wait_until_ready)
     finally:
         for number, handler in handlers.items():
             signal.signal(number, handler)
@@ -228,7 +243,7 @@ def configured_api_url() -> str | None:
 
 
 @contextmanager
-def _started_server(full: bool) -> Iterator[str]:
+def _started_server(full: bool) -> Iterator[LocalServer]:
     """A local server for this command; `full` (serve) prefers port 4200 for its UI."""
     port = None
     if full:
@@ -236,4 +251,4 @@ def _started_server(full: bool) -> Iterator[str]:
         if port != UI_PORT:
             print(f"newscorpus: port {UI_PORT} is taken; the Prefect UI uses port {port}")
     with local_server(port, full=full) as server:
-        yield server.url
+        yield server
