@@ -46,10 +46,12 @@ def test_the_producers_error_reaches_the_consumer_at_its_item() -> None:
         return n
 
     seen = []
-    with produced_ahead(range(6), produce, ahead=2) as results:
-        with pytest.raises(OSError, match="disk gone"):
-            for n, _ in results:
-                seen.append(n)
+    with (
+        produced_ahead(range(6), produce, ahead=2) as results,
+        pytest.raises(OSError, match="disk gone"),
+    ):
+        for n, _ in results:
+            seen.append(n)
     assert seen == [0, 1, 2]
 
 
@@ -62,10 +64,9 @@ def test_leaving_the_block_does_not_wait_for_work_in_flight() -> None:
         release.wait(WAIT)  # a request that hangs
         return n
 
-    with pytest.raises(KeyboardInterrupt):
-        with produced_ahead(range(5), produce, ahead=1):
-            assert started.wait(WAIT)
-            raise KeyboardInterrupt  # Ctrl-C while the producer is stuck
+    with pytest.raises(KeyboardInterrupt), produced_ahead(range(5), produce, ahead=1):
+        assert started.wait(WAIT)
+        raise KeyboardInterrupt  # Ctrl-C while the producer is stuck
     release.set()
 
 
@@ -99,6 +100,5 @@ def test_the_producer_runs_in_the_callers_context() -> None:
 
 
 def test_ahead_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
-        with produced_ahead([1], lambda n: n, ahead=0):
-            pass
+    with pytest.raises(ValueError, match="at least 1"), produced_ahead([1], lambda n: n, ahead=0):
+        pass
