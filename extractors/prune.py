@@ -32,12 +32,29 @@ def class_words(element: HtmlElement) -> frozenset[str]:
     return _words(f"{element.get('class', '')} {element.get('id', '')}")
 
 
+def _in_link(paragraph: HtmlElement, container: HtmlElement) -> bool:
+    """True when `paragraph` stands inside a link (`container` or within it): a teaser's
+    summary (the whole card links to another article), not a paragraph of this one."""
+    for ancestor in paragraph.iterancestors():
+        if ancestor.tag == "a":
+            return True
+        if ancestor is container:
+            return False
+    return False
+
+
+def is_teaser_card(element: HtmlElement) -> bool:
+    """A link that holds a paragraph: a card (headline, summary) linking to another article.
+    An article's paragraphs hold links, never the other way round."""
+    return element.find(".//p") is not None
+
+
 def _holds_article_text(element: HtmlElement, rules: RuleSet) -> bool:
     """True when removing `element` could remove article paragraphs (see structure.toml)."""
     long_chars = rules.setting("html", "long_paragraph_chars")
     long_paragraphs = 0
     for paragraph in element.iter("p"):
-        if len(paragraph.text_content()) >= long_chars:
+        if len(paragraph.text_content()) >= long_chars and not _in_link(paragraph, element):
             long_paragraphs += 1
             if long_paragraphs > rules.setting("html", "max_long_paragraphs"):
                 return True
@@ -87,6 +104,7 @@ def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
             or ((names or ident) and not words.isdisjoint(_words(f"{names or ''} {ident or ''}")))
             or (tag in {"ul", "ol"} and is_link_list(element, rules))
             or (tag in _TEXT_BLOCKS and is_link_paragraph(element, rules))
+            or (tag == "a" and is_teaser_card(element))
         ):
             found.append(element)
     return found

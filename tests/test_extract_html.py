@@ -93,6 +93,29 @@ def test_inline_related_list_after_a_teaser_line_is_removed() -> None:
     assert article.text.split("\n") == BODY
 
 
+def test_teaser_cards_whose_link_holds_the_summary_are_removed() -> None:
+    """Cards linking to other articles, each summary long enough to pass for article prose."""
+    summary = (
+        "An official said the reaction was unclear so close to the elections, and the ministry "
+        "said it was on alert as it detected a carrier group south of the island yesterday."
+    )
+    cards = "".join(
+        f'<li><a href="/story/{n}"><div><h2>Other story {n}</h2><p>{summary}</p></div></a></li>'
+        for n in range(2)
+    )
+    article = extract_html(news_page(extra_bottom=f"<div><ul>{cards}</ul></div>"))
+    assert article.text.split("\n") == BODY
+
+
+def test_fact_box_beside_the_article_is_removed() -> None:
+    box = (
+        '<div class="article-factbox"><h3>Facts about the tram plan</h3>'
+        "<p>Three lines, 42 stops and 60 new trams are planned by the city.</p></div>"
+    )
+    article = extract_html(news_page(extra_middle=box))
+    assert article.text.split("\n") == BODY
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
