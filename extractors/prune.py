@@ -8,11 +8,13 @@ in `config/rules/structure.toml` and do not depend on the page's language.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from lxml.etree import Element
 from lxml.html import HtmlElement
 
+from extractors.debris import ends_sentence
 from extractors.rules import RuleSet
 
 # Never pruned as widgets: the document itself and its main article containers.
@@ -49,9 +51,17 @@ def is_teaser_card(element: HtmlElement) -> bool:
     return element.find(".//p") is not None
 
 
+def is_long_sentence(text: str, long_chars: int) -> bool:
+    """A paragraph of at least `long_chars` that ends like a sentence: article prose."""
+    text = text.strip()
+    return len(text) >= long_chars and ends_sentence(text)
+
+
 def _holds_article_text(element: HtmlElement, rules: RuleSet) -> bool:
     """True when removing `element` could remove article paragraphs (see structure.toml)."""
     long_chars = rules.setting("html", "long_paragraph_chars")
+    if element.tag == "p" and is_long_sentence(element.text_content(), long_chars):
+        return True  # an article paragraph marked by its class ("paywall": behind the paywall)
     long_paragraphs = 0
     for paragraph in element.iter("p"):
         if len(paragraph.text_content()) >= long_chars and not _in_link(paragraph, element):
@@ -89,10 +99,24 @@ def is_link_paragraph(element: HtmlElement, rules: RuleSet) -> bool:
     return bool(text_chars) and link_chars / text_chars >= rules.setting("html", "link_text_share")
 
 
+def prose_class_words(tree: HtmlElement, rules: RuleSet) -> frozenset[str]:
+    """Class words that more than `max_long_paragraphs` of the page's long sentence paragraphs
+    carry: on this page they mark the article ("paywall" on each paragraph behind the
+    paywall), not a widget, and its headings and lists that carry them stay too."""
+    long_chars = rules.setting("html", "long_paragraph_chars")
+    counts: Counter[str] = Counter()
+    for paragraph in tree.iter("p"):
+        names = paragraph.get("class")
+        if names and is_long_sentence(paragraph.text_content(), long_chars):
+            counts.update(_words(names))
+    most = rules.setting("html", "max_long_paragraphs")
+    return frozenset(word for word, count in counts.items() if count > most)
+
+
 def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
     """Elements named as widgets by tag or class/id word, and link lists, in document order."""
     drop_tags = frozenset(rules.setting("html", "drop_tags"))
-    words = frozenset(rules.setting("html", "widget_words"))
+    words = frozenset(rules.setting("html", "widget_words")) - prose_class_words(tree, rules)
     found = []
     for element in tree.iter(Element):  # elements only: no comments or processing instructions
         tag = element.tag

@@ -116,6 +116,25 @@ def test_fact_box_beside_the_article_is_removed() -> None:
     assert article.text.split("\n") == BODY
 
 
+def test_article_paragraph_marked_paywall_is_kept() -> None:
+    """A long sentence paragraph is article text whatever its class ("paywall": behind the
+    paywall); a short paywall notice still goes."""
+    page = news_page(extra_bottom='<div class="paywall-notice">Subscribe now</div>')
+    page = page.replace(f"<p>{BODY[3]}</p>", f'<p class="paywall">{BODY[3]}</p>')
+    assert extract_html(page).text.split("\n") == BODY
+
+
+def test_class_word_of_the_articles_paragraphs_is_no_widget_word_on_that_page() -> None:
+    """Several long paragraphs carry "paywall": on this page the word marks the article, and the
+    subheading carrying it stays with them."""
+    more = [f"{paragraph[:-1]}, the report added in its closing part." for paragraph in BODY[1:]]
+    bottom = '<h2 class="paywall">What the plan costs</h2>' + "".join(
+        f'<p class="paywall">{paragraph}</p>' for paragraph in more
+    )
+    page = news_page(extra_bottom=bottom + '<div class="paywall-notice">Subscribe now</div>')
+    assert extract_html(page).text.split("\n") == [*BODY, "What the plan costs", *more]
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
