@@ -91,8 +91,7 @@ def is_link_list(element: HtmlElement, rules: RuleSet) -> bool:
 def is_link_paragraph(element: HtmlElement, rules: RuleSet) -> bool:
     """A paragraph or subheading that is nothing but a link: a teaser for another article
     ("CO-FOUNDER 'PROUD' OF HOME DEPOT EMPLOYEES") or a call to action, not article text."""
-    link = element.find("a")
-    if link is None:
+    if element.find(".//a") is None:  # the link may stand in <strong> or <em>
         return False
     text_chars = len(element.text_content().strip())
     link_chars = sum(len(a.text_content().strip()) for a in element.iter("a"))

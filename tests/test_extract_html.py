@@ -135,6 +135,12 @@ def test_class_word_of_the_articles_paragraphs_is_no_widget_word_on_that_page() 
     assert extract_html(page).text.split("\n") == [*BODY, "What the plan costs", *more]
 
 
+def test_teaser_link_paragraph_in_bold_is_removed() -> None:
+    middle = '<p><strong><a href="/v/1">MAYOR SAYS TRAMS WILL RUN ALL NIGHT</a></strong></p>'
+    article = extract_html(news_page(extra_middle=middle))
+    assert article.text.split("\n") == BODY
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
