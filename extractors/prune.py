@@ -112,6 +112,16 @@ def prose_class_words(tree: HtmlElement, rules: RuleSet) -> frozenset[str]:
     return frozenset(word for word, count in counts.items() if count > most)
 
 
+def is_link_cluster(element: HtmlElement, rules: RuleSet) -> bool:
+    """An inline element of nothing but at least `link_list_items` links (and images): a
+    pop-up card inside a sentence (a person's name → their latest headlines), not text."""
+    links = element.findall("a")
+    if len(links) < rules.setting("html", "link_list_items"):
+        return False
+    own_text = (element.text or "") + "".join(child.tail or "" for child in element)
+    return not own_text.strip() and all(child.tag in {"a", "img"} for child in element)
+
+
 def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
     """Elements named as widgets by tag or class/id word, and link lists, in document order."""
     drop_tags = frozenset(rules.setting("html", "drop_tags"))
@@ -128,6 +138,7 @@ def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
             or (tag in {"ul", "ol"} and is_link_list(element, rules))
             or (tag in _TEXT_BLOCKS and is_link_paragraph(element, rules))
             or (tag == "a" and is_teaser_card(element))
+            or (tag == "span" and is_link_cluster(element, rules))
         ):
             found.append(element)
     return found

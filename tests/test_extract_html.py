@@ -141,6 +141,16 @@ def test_teaser_link_paragraph_in_bold_is_removed() -> None:
     assert article.text.split("\n") == BODY
 
 
+def test_pop_up_card_inside_a_sentence_is_removed_and_the_sentence_kept() -> None:
+    card = "".join(f'<a href="/story/{n}">Headline of story {n}</a>' for n in range(3))
+    sentence = BODY[2].replace(
+        "Opposition members",
+        f'Opposition <span><a href="/people/members">members</a><span>{card}</span></span>',
+    )
+    article = extract_html(news_page().replace(f"<p>{BODY[2]}</p>", f"<p>{sentence}</p>"))
+    assert article.text.split("\n") == BODY
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
