@@ -95,6 +95,7 @@ class HtmlStructure(RuleTable):
     prose_line_chars: Count
     lost_body_share: Share
     link_list_items: Count
+    link_cluster_links: Count
     link_list_share: Share
     link_text_share: Share
     content_words: Strings

@@ -113,10 +113,10 @@ def prose_class_words(tree: HtmlElement, rules: RuleSet) -> frozenset[str]:
 
 
 def is_link_cluster(element: HtmlElement, rules: RuleSet) -> bool:
-    """An inline element of nothing but at least `link_list_items` links (and images): a
+    """An inline element of nothing but at least `link_cluster_links` links (and images): a
     pop-up card inside a sentence (a person's name → their latest headlines), not text."""
     links = element.findall("a")
-    if len(links) < rules.setting("html", "link_list_items"):
+    if len(links) < rules.setting("html", "link_cluster_links"):
         return False
     own_text = (element.text or "") + "".join(child.tail or "" for child in element)
     return not own_text.strip() and all(child.tag in {"a", "img"} for child in element)

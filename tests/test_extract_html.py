@@ -170,6 +170,8 @@ def test_link_lists_are_recognised_by_link_share() -> None:
     prose = fromstring("<ul>" + "".join(f"<li>Point {n} of the plan</li>" for n in range(4)))
     assert is_link_list(links, RULES)
     assert not is_link_list(prose, RULES)
+    two = fromstring('<ul><li><a href="/a">Newsblog: all the news</a></li><li><a href="/b">More</a>')
+    assert is_link_list(two, RULES)
 
 
 def test_prune_removes_widgets_and_keeps_tail_text() -> None:
