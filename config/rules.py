@@ -103,6 +103,8 @@ class HtmlStructure(RuleTable):
     long_paragraph_chars: Count
     max_widget_chars: Count
     min_widget_link_share: Share
+    contact_plea_chars: Count
+    contact_plea_words: Count
 
 
 class TextStructure(RuleTable):

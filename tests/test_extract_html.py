@@ -9,6 +9,7 @@ from trafilatura.xpaths import AUTHOR_XPATHS
 
 from extractors import Document, extract_document
 from extractors.bylines import byline_candidates, find_author
+from extractors.debris import is_contact_plea
 from extractors.html import extract_html, following_prose
 from extractors.prune import class_words, is_link_list, prune_widgets
 from extractors.rules import load_rules
@@ -151,6 +152,20 @@ def test_pop_up_card_inside_a_sentence_is_removed_and_the_sentence_kept() -> Non
     assert article.text.split("\n") == BODY
 
 
+def test_appeal_to_readers_with_an_email_address_is_removed() -> None:
+    bottom = (
+        "<p>Got a story? Get in touch with our news team by emailing us at news@citytimes.example."
+        "</p><p>Ihre Meinung ist uns wichtig: briefe@zeitung.example</p>"
+    )
+    assert extract_html(news_page(extra_bottom=bottom)).text.split("\n") == BODY
+
+
+def test_signature_and_long_paragraph_with_an_address_are_not_appeals() -> None:
+    assert not is_contact_plea("Columnist Jane Doe jane@example.com", RULES)
+    quoted = f"{BODY[0]} {BODY[1]} Tips can be sent to tips@citytimes.example, the office said."
+    assert not is_contact_plea(quoted, RULES)
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
@@ -170,7 +185,9 @@ def test_link_lists_are_recognised_by_link_share() -> None:
     prose = fromstring("<ul>" + "".join(f"<li>Point {n} of the plan</li>" for n in range(4)))
     assert is_link_list(links, RULES)
     assert not is_link_list(prose, RULES)
-    two = fromstring('<ul><li><a href="/a">Newsblog: all the news</a></li><li><a href="/b">More</a>')
+    two = fromstring(
+        '<ul><li><a href="/a">Newsblog: all the news</a></li><li><a href="/b">More</a>'
+    )
     assert is_link_list(two, RULES)
 
 
