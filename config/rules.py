@@ -98,6 +98,7 @@ class HtmlStructure(RuleTable):
     link_cluster_links: Count
     link_list_share: Share
     link_text_share: Share
+    max_control_box_chars: Count
     content_words: Strings
     max_long_paragraphs: Count
     long_paragraph_chars: Count

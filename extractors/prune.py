@@ -20,6 +20,8 @@ from extractors.rules import RuleSet
 # Never pruned as widgets: the document itself and its main article containers.
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
 _TEXT_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+# Input types of sign-up boxes, polls and consent prompts (not search fields).
+_PROMPT_INPUTS = frozenset({"email", "radio", "checkbox"})
 _CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -122,8 +124,22 @@ def is_link_cluster(element: HtmlElement, rules: RuleSet) -> bool:
     return not own_text.strip() and all(child.tag in {"a", "img"} for child in element)
 
 
+def control_box(control: HtmlElement, rules: RuleSet) -> HtmlElement:
+    """The largest block around an input (an email field, a poll's radio buttons, a consent
+    checkbox) that holds at most `max_control_box_chars` of text: a sign-up box, poll or
+    consent prompt, with or without a <form> tag."""
+    most = rules.setting("html", "max_control_box_chars")
+    box = control
+    for ancestor in control.iterancestors():
+        if ancestor.tag in _PROTECTED_TAGS or len(ancestor.text_content()) > most:
+            break
+        box = ancestor
+    return box
+
+
 def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
-    """Elements named as widgets by tag or class/id word, and link lists, in document order."""
+    """Elements named as widgets by tag or class/id word, link lists and teasers, and the boxes
+    around email fields, radio buttons and checkboxes, in document order."""
     drop_tags = frozenset(rules.setting("html", "drop_tags"))
     words = frozenset(rules.setting("html", "widget_words")) - prose_class_words(tree, rules)
     found = []
@@ -141,6 +157,8 @@ def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
             or (tag == "span" and is_link_cluster(element, rules))
         ):
             found.append(element)
+        elif tag == "input" and element.get("type") in _PROMPT_INPUTS:
+            found.append(control_box(element, rules))
     return found
 
 

@@ -166,6 +166,20 @@ def test_signature_and_long_paragraph_with_an_address_are_not_appeals() -> None:
     assert not is_contact_plea(quoted, RULES)
 
 
+def test_sign_up_box_and_poll_without_a_form_tag_are_removed() -> None:
+    signup = (
+        "<div><h3>Das Wichtigste am Abend</h3><p>Jeden Tag um 18 Uhr in Ihrem Postfach.</p>"
+        '<input type="email" placeholder="E-Mail"><button>Anmelden</button></div>'
+    )
+    poll = (
+        "<div><p>Should the trams run all night?</p>"
+        '<label><input type="radio" name="q"> Yes</label>'
+        '<label><input type="radio" name="q"> No</label></div>'
+    )
+    article = extract_html(news_page(extra_middle=signup, extra_bottom=poll))
+    assert article.text.split("\n") == BODY
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
