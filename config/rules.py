@@ -99,6 +99,7 @@ class HtmlStructure(RuleTable):
     link_list_share: Share
     link_text_share: Share
     max_control_box_chars: Count
+    max_teaser_article_chars: Count
     content_words: Strings
     max_long_paragraphs: Count
     long_paragraph_chars: Count

@@ -124,6 +124,16 @@ def is_link_cluster(element: HtmlElement, rules: RuleSet) -> bool:
     return not own_text.strip() and all(child.tag in {"a", "img"} for child in element)
 
 
+def is_teaser_article(element: HtmlElement, rules: RuleSet) -> bool:
+    """A short `<article>` whose headline is a link: a card for another story in a grid or
+    list, not the page's article (whose headline, if linked at all, heads a long text)."""
+    if len(element.text_content()) > rules.setting("html", "max_teaser_article_chars"):
+        return False
+    return any(
+        heading.find(".//a") is not None for heading in element.iter("h1", "h2", "h3", "h4")
+    )
+
+
 def control_box(control: HtmlElement, rules: RuleSet) -> HtmlElement:
     """The largest block around an input (an email field, a poll's radio buttons, a consent
     checkbox) that holds at most `max_control_box_chars` of text: a sign-up box, poll or
@@ -145,6 +155,9 @@ def _widget_candidates(tree: HtmlElement, rules: RuleSet) -> list[HtmlElement]:
     found = []
     for element in tree.iter(Element):  # elements only: no comments or processing instructions
         tag = element.tag
+        if tag == "article" and is_teaser_article(element, rules):
+            found.append(element)
+            continue
         if tag in _PROTECTED_TAGS:
             continue
         names, ident = element.get("class"), element.get("id")

@@ -180,6 +180,18 @@ def test_sign_up_box_and_poll_without_a_form_tag_are_removed() -> None:
     assert article.text.split("\n") == BODY
 
 
+def test_short_articles_with_a_linked_headline_are_teaser_cards() -> None:
+    summary = (
+        "The council also voted on the new parking rules for the old town on Tuesday night, "
+        "after residents had asked for fewer cars in the narrow streets around the market."
+    )
+    cards = "".join(
+        f'<article><h3><a href="/story/{n}">Other story {n}</a></h3><p>{summary}</p></article>'
+        for n in range(3)
+    )
+    assert extract_html(news_page(extra_bottom=f"<div>{cards}</div>")).text.split("\n") == BODY
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
