@@ -27,6 +27,8 @@ _MAX_CAPTION_LINES = 3
 # How far from the top a repeated headline or standfirst is looked for.
 _HEAD_LINES = 4
 _MIN_STANDFIRST_CHARS = 20
+# A box printed twice is recognised by the start of its paragraphs (the copies may end apart).
+_BLOCK_KEY_CHARS = 120
 
 
 @dataclass
@@ -272,13 +274,14 @@ def drop_repeated_paragraphs(draft: Draft, rules: RuleSet) -> None:
 
 def drop_repeated_blocks(draft: Draft, rules: RuleSet) -> None:
     """Two consecutive paragraphs, one of them a long sentence (`long_paragraph_chars`), that
-    come again in the same order further down are a box
-    the template prints twice (a donation appeal, a newsletter box): every copy goes. An
+    come again in the same order further down (compared by their first words: the copies may
+    end apart) are a box the template prints twice (a donation appeal, a newsletter box):
+    every copy goes. An
     article repeats a sentence (a pull quote), not a heading with its paragraph. When the
     copies are most of the text, the page prints the article twice and nothing goes."""
     long_chars = rules.setting("html", "long_paragraph_chars")
     lines = draft.paragraphs
-    keys = [normalized(line) for line in lines]
+    keys = [normalized(line)[:_BLOCK_KEY_CHARS] for line in lines]
     pairs = Counter(zip(keys, keys[1:], strict=False))
     repeated = {
         (keys[index], keys[index + 1])

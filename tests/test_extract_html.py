@@ -192,6 +192,16 @@ def test_short_articles_with_a_linked_headline_are_teaser_cards() -> None:
     assert extract_html(news_page(extra_bottom=f"<div>{cards}</div>")).text.split("\n") == BODY
 
 
+def test_box_printed_twice_goes_even_when_its_copies_end_apart() -> None:
+    appeal = (
+        "Now more than ever, independent reporting needs readers who pay for it. Every month "
+        "thousands of people support our newsroom with a small amount, and so can you"
+    )
+    box = "<h3>Read us, support us</h3><p>{}</p>"
+    bottom = box.format(appeal + ", today.") + box.format(appeal + ": it takes a minute.")
+    assert extract_html(news_page(extra_bottom=bottom)).text.split("\n") == BODY
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
