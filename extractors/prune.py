@@ -129,9 +129,7 @@ def is_teaser_article(element: HtmlElement, rules: RuleSet) -> bool:
     list, not the page's article (whose headline, if linked at all, heads a long text)."""
     if len(element.text_content()) > rules.setting("html", "max_teaser_article_chars"):
         return False
-    return any(
-        heading.find(".//a") is not None for heading in element.iter("h1", "h2", "h3", "h4")
-    )
+    return any(heading.find(".//a") is not None for heading in element.iter("h1", "h2", "h3", "h4"))
 
 
 def control_box(control: HtmlElement, rules: RuleSet) -> HtmlElement:
