@@ -1,8 +1,11 @@
 """Tree-level pruning before trafilatura runs: page widgets recognised by markup, not by words.
 
 Media figures and captions, asides, forms, and elements whose class or id names a widget
-(related links, sharing, newsletter boxes, comments, galleries, ads) are removed. The rules are
-in `config/rules/structure.toml` and do not depend on the page's language.
+(related links, sharing, newsletter boxes, comments, galleries, ads, fact boxes) are removed;
+so are teasers for other stories (link lists, link-only paragraphs, cards whose link holds the
+summary, short articles with a linked headline, pop-up cards inside a sentence) and the boxes
+around email fields, radio buttons and checkboxes. The rules are in
+`config/rules/structure.toml` and do not depend on the page's language.
 """
 
 from __future__ import annotations
