@@ -101,6 +101,7 @@ class HtmlStructure(RuleTable):
     max_control_box_chars: Count
     max_teaser_article_chars: Count
     content_words: Strings
+    box_words: Strings
     max_long_paragraphs: Count
     long_paragraph_chars: Count
     max_widget_chars: Count

@@ -63,7 +63,10 @@ def is_long_sentence(text: str, long_chars: int) -> bool:
 
 
 def _holds_article_text(element: HtmlElement, rules: RuleSet) -> bool:
-    """True when removing `element` could remove article paragraphs (see structure.toml)."""
+    """True when removing `element` could remove article paragraphs (see structure.toml). A
+    box beside the article (`box_words`) holds none, whatever its size."""
+    if not class_words(element).isdisjoint(rules.setting("html", "box_words")):
+        return False
     long_chars = rules.setting("html", "long_paragraph_chars")
     if element.tag == "p" and is_long_sentence(element.text_content(), long_chars):
         return True  # an article paragraph marked by its class ("paywall": behind the paywall)

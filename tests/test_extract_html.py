@@ -202,6 +202,14 @@ def test_box_printed_twice_goes_even_when_its_copies_end_apart() -> None:
     assert extract_html(news_page(extra_bottom=bottom)).text.split("\n") == BODY
 
 
+def test_fact_box_goes_whatever_its_size() -> None:
+    """A fact box holding a whole speech is still a box beside the article."""
+    speech = "".join(f"<p>{paragraph[:-1]}, the speech said.</p>" for paragraph in BODY)
+    box = f'<div class="story-factbox"><div class="story-factbox-content">{speech}</div></div>'
+    article = extract_html(news_page(extra_bottom=box))
+    assert article.text.split("\n") == BODY
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
