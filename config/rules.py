@@ -95,13 +95,19 @@ class HtmlStructure(RuleTable):
     prose_line_chars: Count
     lost_body_share: Share
     link_list_items: Count
+    link_cluster_links: Count
     link_list_share: Share
     link_text_share: Share
+    max_control_box_chars: Count
+    max_teaser_article_chars: Count
     content_words: Strings
+    box_words: Strings
     max_long_paragraphs: Count
     long_paragraph_chars: Count
     max_widget_chars: Count
     min_widget_link_share: Share
+    contact_plea_chars: Count
+    contact_plea_words: Count
 
 
 class TextStructure(RuleTable):

@@ -21,11 +21,14 @@ from extractors.rules import RuleSet
 _SENTENCE_END = re.compile(r"[.!?。！？…؟।][\"'”’»)\]]*\Z")
 _WORD = re.compile(r"\w+")
 _LIST_ITEM = re.compile(r"^[-–•*]\s")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Lines a gallery marker and its credit line may enclose (alt text, captions).
 _MAX_CAPTION_LINES = 3
 # How far from the top a repeated headline or standfirst is looked for.
 _HEAD_LINES = 4
 _MIN_STANDFIRST_CHARS = 20
+# A box printed twice is recognised by the start of its paragraphs (the copies may end apart).
+_BLOCK_KEY_CHARS = 120
 
 
 @dataclass
@@ -172,10 +175,29 @@ def drop_gallery_blocks(draft: Draft, rules: RuleSet) -> None:
     draft.keep(kept, "gallery")
 
 
+def is_contact_plea(line: str, rules: RuleSet) -> bool:
+    """A short paragraph of a few sentences that gives an email address: an appeal to readers
+    ("Got a story? Email us at news@…", in any language). A signature (a name and an address)
+    has too few words; a longer paragraph that quotes an address is article text."""
+    return (
+        len(line) <= rules.setting("html", "contact_plea_chars")
+        and len(line.split()) >= rules.setting("html", "contact_plea_words")
+        and _EMAIL.search(line) is not None
+    )
+
+
 def drop_debris_lines(draft: Draft, rules: RuleSet) -> None:
     """Lines matching a rule-list phrase: share/follow/newsletter/donate pleas, "Advertisement",
-    captions and credits, "READ:" teasers, attribution lines, comment-form text, taglines."""
-    draft.keep([p for p in draft.paragraphs if rules.debris_kind(p) is None], "rule")
+    captions and credits, "READ:" teasers, attribution lines, comment-form text, taglines; and
+    appeals to readers that give an email address."""
+    draft.keep(
+        [
+            p
+            for p in draft.paragraphs
+            if rules.debris_kind(p) is None and not is_contact_plea(p, rules)
+        ],
+        "rule",
+    )
 
 
 def take_date_stamps(draft: Draft, rules: RuleSet) -> None:
@@ -252,13 +274,14 @@ def drop_repeated_paragraphs(draft: Draft, rules: RuleSet) -> None:
 
 def drop_repeated_blocks(draft: Draft, rules: RuleSet) -> None:
     """Two consecutive paragraphs, one of them a long sentence (`long_paragraph_chars`), that
-    come again in the same order further down are a box
-    the template prints twice (a donation appeal, a newsletter box): every copy goes. An
+    come again in the same order further down (compared by their first words: the copies may
+    end apart) are a box the template prints twice (a donation appeal, a newsletter box):
+    every copy goes. An
     article repeats a sentence (a pull quote), not a heading with its paragraph. When the
     copies are most of the text, the page prints the article twice and nothing goes."""
     long_chars = rules.setting("html", "long_paragraph_chars")
     lines = draft.paragraphs
-    keys = [normalized(line) for line in lines]
+    keys = [normalized(line)[:_BLOCK_KEY_CHARS] for line in lines]
     pairs = Counter(zip(keys, keys[1:], strict=False))
     repeated = {
         (keys[index], keys[index + 1])

@@ -9,6 +9,7 @@ from trafilatura.xpaths import AUTHOR_XPATHS
 
 from extractors import Document, extract_document
 from extractors.bylines import byline_candidates, find_author
+from extractors.debris import is_contact_plea
 from extractors.html import extract_html, following_prose
 from extractors.prune import class_words, is_link_list, prune_widgets
 from extractors.rules import load_rules
@@ -93,6 +94,122 @@ def test_inline_related_list_after_a_teaser_line_is_removed() -> None:
     assert article.text.split("\n") == BODY
 
 
+def test_teaser_cards_whose_link_holds_the_summary_are_removed() -> None:
+    """Cards linking to other articles, each summary long enough to pass for article prose."""
+    summary = (
+        "An official said the reaction was unclear so close to the elections, and the ministry "
+        "said it was on alert as it detected a carrier group south of the island yesterday."
+    )
+    cards = "".join(
+        f'<li><a href="/story/{n}"><div><h2>Other story {n}</h2><p>{summary}</p></div></a></li>'
+        for n in range(2)
+    )
+    article = extract_html(news_page(extra_bottom=f"<div><ul>{cards}</ul></div>"))
+    assert article.text.split("\n") == BODY
+
+
+def test_fact_box_beside_the_article_is_removed() -> None:
+    box = (
+        '<div class="article-factbox"><h3>Facts about the tram plan</h3>'
+        "<p>Three lines, 42 stops and 60 new trams are planned by the city.</p></div>"
+    )
+    article = extract_html(news_page(extra_middle=box))
+    assert article.text.split("\n") == BODY
+
+
+def test_article_paragraph_marked_paywall_is_kept() -> None:
+    """A long sentence paragraph is article text whatever its class ("paywall": behind the
+    paywall); a short paywall notice still goes."""
+    page = news_page(extra_bottom='<div class="paywall-notice">Subscribe now</div>')
+    page = page.replace(f"<p>{BODY[3]}</p>", f'<p class="paywall">{BODY[3]}</p>')
+    assert extract_html(page).text.split("\n") == BODY
+
+
+def test_class_word_of_the_articles_paragraphs_is_no_widget_word_on_that_page() -> None:
+    """Several long paragraphs carry "paywall": on this page the word marks the article, and the
+    subheading carrying it stays with them."""
+    more = [f"{paragraph[:-1]}, the report added in its closing part." for paragraph in BODY[1:]]
+    bottom = '<h2 class="paywall">What the plan costs</h2>' + "".join(
+        f'<p class="paywall">{paragraph}</p>' for paragraph in more
+    )
+    page = news_page(extra_bottom=bottom + '<div class="paywall-notice">Subscribe now</div>')
+    assert extract_html(page).text.split("\n") == [*BODY, "What the plan costs", *more]
+
+
+def test_teaser_link_paragraph_in_bold_is_removed() -> None:
+    middle = '<p><strong><a href="/v/1">MAYOR SAYS TRAMS WILL RUN ALL NIGHT</a></strong></p>'
+    article = extract_html(news_page(extra_middle=middle))
+    assert article.text.split("\n") == BODY
+
+
+def test_pop_up_card_inside_a_sentence_is_removed_and_the_sentence_kept() -> None:
+    card = "".join(f'<a href="/story/{n}">Headline of story {n}</a>' for n in range(3))
+    sentence = BODY[2].replace(
+        "Opposition members",
+        f'Opposition <span><a href="/people/members">members</a><span>{card}</span></span>',
+    )
+    article = extract_html(news_page().replace(f"<p>{BODY[2]}</p>", f"<p>{sentence}</p>"))
+    assert article.text.split("\n") == BODY
+
+
+def test_appeal_to_readers_with_an_email_address_is_removed() -> None:
+    bottom = (
+        "<p>Got a story? Get in touch with our news team by emailing us at news@citytimes.example."
+        "</p><p>Ihre Meinung ist uns wichtig: briefe@zeitung.example</p>"
+    )
+    assert extract_html(news_page(extra_bottom=bottom)).text.split("\n") == BODY
+
+
+def test_signature_and_long_paragraph_with_an_address_are_not_appeals() -> None:
+    assert not is_contact_plea("Columnist Jane Doe jane@example.com", RULES)
+    quoted = f"{BODY[0]} {BODY[1]} Tips can be sent to tips@citytimes.example, the office said."
+    assert not is_contact_plea(quoted, RULES)
+
+
+def test_sign_up_box_and_poll_without_a_form_tag_are_removed() -> None:
+    signup = (
+        "<div><h3>Das Wichtigste am Abend</h3><p>Jeden Tag um 18 Uhr in Ihrem Postfach.</p>"
+        '<input type="email" placeholder="E-Mail"><button>Anmelden</button></div>'
+    )
+    poll = (
+        "<div><p>Should the trams run all night?</p>"
+        '<label><input type="radio" name="q"> Yes</label>'
+        '<label><input type="radio" name="q"> No</label></div>'
+    )
+    article = extract_html(news_page(extra_middle=signup, extra_bottom=poll))
+    assert article.text.split("\n") == BODY
+
+
+def test_short_articles_with_a_linked_headline_are_teaser_cards() -> None:
+    summary = (
+        "The council also voted on the new parking rules for the old town on Tuesday night, "
+        "after residents had asked for fewer cars in the narrow streets around the market."
+    )
+    cards = "".join(
+        f'<article><h3><a href="/story/{n}">Other story {n}</a></h3><p>{summary}</p></article>'
+        for n in range(3)
+    )
+    assert extract_html(news_page(extra_bottom=f"<div>{cards}</div>")).text.split("\n") == BODY
+
+
+def test_box_printed_twice_goes_even_when_its_copies_end_apart() -> None:
+    appeal = (
+        "Now more than ever, independent reporting needs readers who pay for it. Every month "
+        "thousands of people support our newsroom with a small amount, and so can you"
+    )
+    box = "<h3>Read us, support us</h3><p>{}</p>"
+    bottom = box.format(appeal + ", today.") + box.format(appeal + ": it takes a minute.")
+    assert extract_html(news_page(extra_bottom=bottom)).text.split("\n") == BODY
+
+
+def test_fact_box_goes_whatever_its_size() -> None:
+    """A fact box holding a whole speech is still a box beside the article."""
+    speech = "".join(f"<p>{paragraph[:-1]}, the speech said.</p>" for paragraph in BODY)
+    box = f'<div class="story-factbox"><div class="story-factbox-content">{speech}</div></div>'
+    article = extract_html(news_page(extra_bottom=box))
+    assert article.text.split("\n") == BODY
+
+
 def test_article_container_with_a_widget_word_in_its_class_is_kept() -> None:
     page = (
         news_page()
@@ -112,6 +229,10 @@ def test_link_lists_are_recognised_by_link_share() -> None:
     prose = fromstring("<ul>" + "".join(f"<li>Point {n} of the plan</li>" for n in range(4)))
     assert is_link_list(links, RULES)
     assert not is_link_list(prose, RULES)
+    two = fromstring(
+        '<ul><li><a href="/a">Newsblog: all the news</a></li><li><a href="/b">More</a>'
+    )
+    assert is_link_list(two, RULES)
 
 
 def test_prune_removes_widgets_and_keeps_tail_text() -> None:
