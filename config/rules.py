@@ -112,6 +112,8 @@ class TextStructure(RuleTable):
     edge_max_debt: float
     bridge_back_lines: Count
     bridge_back_share: Share
+    bridge_forward_lines: Count
+    bridge_forward_share: Share
     debris_cost: float
     cjk_weight: float = Field(ge=1.0)
     short_line_chars: Count

@@ -119,7 +119,7 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     found, a run after a comment boundary is taken only when it scores `boundary_overrule`
     times as much (the article after a "Comments" button or a teaser, not one long comment).
     The core then grows back over a list inside the article to the sentences before it, and
-    across a module inside the article to its first part."""
+    across a module inside the article to its first part and on to its next part."""
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
@@ -140,7 +140,46 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
         _edge_score(lines[n], rules, labels, wrapped=n in wrapped) for n in range(start - 1, -1, -1)
     )
     start -= _best_gain(before, rules.setting("text", "edge_max_debt"))
+    end = _bridge_forward(lines, scores, start, end, rules)
     return _bridge_back(scores, start, end, rules), end
+
+
+def _next_text_line(scores: list[float], end: int, gap: int) -> int | None:
+    """The nearest line from `end` on, at most `gap` lines on, that scores above 0; None when
+    a boundary comes first."""
+    for n in range(end, min(len(scores), end + gap + 1)):
+        if scores[n] == _BOUNDARY:
+            return None
+        if scores[n] > 0:
+            return n
+    return None
+
+
+def _bridge_forward(
+    lines: list[str], scores: list[float], start: int, end: int, rules: RuleSet
+) -> int:
+    """The core's end moved on across a module inside the article (a teaser box, a product
+    card between two parts of the text): while a run of text starts at most
+    `bridge_forward_lines` lines after the core, with no boundary and at most one teaser
+    heading between, scores at least `bridge_forward_share` of the core and holds two text
+    lines in a row (not a teaser's one summary line), it is the article's next part."""
+    gap = rules.setting("text", "bridge_forward_lines")
+    share = rules.setting("text", "bridge_forward_share")
+    core = sum(score for score in scores[start:end] if score != _BOUNDARY)
+    while (first := _next_text_line(scores, end, gap)) is not None:
+        running, best, best_end = 0.0, 0.0, first
+        for n in range(first, len(scores)):
+            if scores[n] == _BOUNDARY or running + scores[n] <= 0:
+                break
+            running += scores[n]
+            if running > best:
+                best, best_end = running, n + 1
+        paired = any(scores[n] > 0 < scores[n + 1] for n in range(first, best_end - 1))
+        headings = sum(rules.is_teaser_heading(line) for line in lines[end:first])
+        if best < share * core or not paired or headings > 1:
+            break
+        end = best_end
+    return end
 
 
 def _last_text_line(scores: list[float], start: int, gap: int) -> int | None:

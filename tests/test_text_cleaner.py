@@ -520,3 +520,39 @@ def test_a_box_printed_twice_goes_with_every_copy_but_an_article_printed_twice_s
     twice = draft(*long_body, *long_body)
     drop_repeated_blocks(twice, RULES)
     assert twice.paragraphs == [*long_body, *long_body]
+
+
+def _module(heading: str) -> list[str]:
+    """A teaser box with its heading: headline, author and date of three stories."""
+    return [
+        heading,
+        *(
+            line
+            for n in range(3)
+            for line in (f"Story {n} about the trains", "Ein Kommentar von Ralf Euler", "Heute")
+        ),
+    ]
+
+
+def test_the_core_goes_on_after_a_module_inside_the_article() -> None:
+    first = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday")]
+    second = [sentence(n) for n in range(2)]
+    lines = ["Home", *first, *_module("Mehr zum Thema"), *second, "Zur Startseite", "Impressum"]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == [*first, *_module("Mehr zum Thema"), *second]
+    # Two teaser headings in the gap: the page's end, not a box inside the article.
+    lines = ["Home", *first, "Top stories", *_module("Most read"), *second]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == first
+
+
+def test_a_teaser_list_after_the_article_is_not_its_next_part() -> None:
+    first = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday")]
+    teasers = [
+        line
+        for n in range(4)
+        for line in (f"29.04.2024 Town {n}", f"Story {n} about the trains", f"{n}: {PARAGRAPH}")
+    ]
+    lines = ["Home", *first, "Startseite", *teasers, "Impressum"]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == first
