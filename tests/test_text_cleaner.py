@@ -60,6 +60,9 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("© 2019 Associated Press. All Rights Reserved.", "attribution"),
         ("4 View gallery", "gallery"),
         ("Image 2 of 5", "gallery"),
+        ("Advertisement 3", "advertisement"),
+        ("The crew quarters and the life support system. Credit: ESA", "caption"),
+        ("Strikes in Pakistan, May 7, 2025. Photo by Asim Tanveer /AP", "caption"),
         # German, French, Spanish, Russian rule files
         ("Anzeige", "advertisement"),
         ("Lesen Sie auch: Neue Regeln für Mieter", "teaser"),
@@ -67,6 +70,8 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("Lire aussi : La réforme des retraites adoptée", "teaser"),
         ("Síguenos en Twitter y Facebook", "follow"),
         ("Foto: EFE", "caption"),
+        ("Die Argentinier stehen nach dem Sieg im Halbfinale. Foto: dpa", "caption"),
+        ("Guttene feirer alle små og store seirer i hverdagen. Foto: Privat", "caption"),
         ("Читайте также: Новые правила для водителей", "teaser"),
         ("Фото: ТАСС", "caption"),
     ],
@@ -90,6 +95,9 @@ def test_rule_lists_name_the_debris_kind(line: str, kind: str) -> None:
         "Register to vote by Friday, officials said.",
         "Reporting by the Guardian revealed that the minister lied.",
         "Biggest drop since 2008",
+        "The photo: a crowd in the rain.",
+        "Er zeigte das Bild: Es war ein Kind. Foto: dpa sagte das nicht.",
+        "Credit: the bank lent more money than ever in May, the figures show.",
     ],
 )
 def test_article_lines_are_not_debris(line: str) -> None:
