@@ -63,6 +63,9 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("Advertisement 3", "advertisement"),
         ("The crew quarters and the life support system. Credit: ESA", "caption"),
         ("Strikes in Pakistan, May 7, 2025. Photo by Asim Tanveer /AP", "caption"),
+        ("A hunter killed and ate a rabbitCredit: Getty - Contributor", "caption"),
+        ("Burning crop stubble. Sakib Ali/Hindustan Times/Getty Images", "caption"),
+        ("New York State Sex Offender Registry via AP", "caption"),
         # German, French, Spanish, Russian rule files
         ("Anzeige", "advertisement"),
         ("Lesen Sie auch: Neue Regeln für Mieter", "teaser"),
