@@ -120,6 +120,8 @@ class TextStructure(RuleTable):
     menu_run_lines: Count
     menu_item_words: Count
     label_repeats: int = Field(ge=2)
+    glued_links: Count
+    glued_link_words: Count
     max_edge_fragments: Count
     min_core_score: float
     min_core_lines: Count

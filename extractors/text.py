@@ -9,6 +9,7 @@ words with it. The core then goes through the same rule-driven steps as HTML par
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -63,6 +64,21 @@ def wrapped_lines(lines: list[str], rules: RuleSet) -> frozenset[int]:
     )
 
 
+def is_glued_link_list(line: str, rules: RuleSet) -> bool:
+    """A list of links rendered without separators ("DAZN GutscheineNike Store GutscheineASOS
+    Gutscheine"): at least `glued_links` capitalised words run into the next capital, at least
+    one for every `glued_link_words` words. Names like "WeWork" or "MacBook" are single."""
+    glued = sum(
+        sum(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
+        for word in line.split()
+        if word[0].isupper()
+    )
+    words = len(line.split())
+    return glued >= rules.setting("text", "glued_links") and (
+        glued * rules.setting("text", "glued_link_words") >= words
+    )
+
+
 def repeated_fragments(lines: list[str], rules: RuleSet) -> frozenset[str]:
     """Short lines without figures (not sentences) that stand more than once in the article:
     widget labels ("Show more", a consent button) and captions printed twice. An article does
@@ -85,7 +101,12 @@ def line_score(
     neutral, and comment headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
-    if line in labels or rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
+    if (
+        line in labels
+        or is_glued_link_list(line, rules)
+        or rules.debris_kind(line) is not None
+        or rules.is_teaser_heading(line)
+    ):
         return -float(rules.setting("text", "debris_cost"))
     if _NUMERIC.match(line):
         return 0.0
@@ -331,4 +352,7 @@ def extract_text(
     clean_paragraphs(draft, rules)
     repeated = repeated_fragments(core, rules)
     draft.keep([line for line in draft.paragraphs if line not in repeated], "repeated label")
+    draft.keep(
+        [line for line in draft.paragraphs if not is_glued_link_list(line, rules)], "link list"
+    )
     return draft.to_article(EXTRACTOR_NAME, url=url, warnings=warnings)

@@ -24,7 +24,13 @@ from extractors.debris import (
     trim_fragment_edges,
 )
 from extractors.rules import LineKind, fold_case, load_rules, required_words
-from extractors.text import extract_text, find_core, pick_title, split_lines
+from extractors.text import (
+    extract_text,
+    find_core,
+    is_glued_link_list,
+    pick_title,
+    split_lines,
+)
 from extractors.visible_text import visible_text
 
 RULES = load_rules()
@@ -567,3 +573,30 @@ def test_a_teaser_list_after_the_article_is_not_its_next_part() -> None:
     lines = ["Home", *first, "Startseite", *teasers, "Impressum"]
     start, end = find_core(lines, RULES)
     assert lines[start:end] == first
+
+
+def test_a_list_of_links_without_separators_is_not_article_text() -> None:
+    links = (
+        "BILD DealsBILD ShopBILD SportwettenWettbonusWettanbieter VergleichSportwetten mit "
+        "PayPalChillybets Bonusbet-at-home Bonusbet365 Bonus"
+    )
+    assert is_glued_link_list(links, RULES)
+    assert is_glued_link_list(
+        "Son Dakika HaberleriTürkiye HaberleriDünya HaberleriEkonomi "
+        "HaberleriYaşam HaberleriTeknoloji Haberleri",
+        RULES,
+    )
+    # Names with an inner capital, and languages that prefix names in lower case, are text.
+    assert not is_glued_link_list(
+        "SoftBank CEO Masayoshi Son has told WeWork executives that the MacBook and iPad "
+        "sales of GateHouse and MinnesotaCare will not help.",
+        RULES,
+    )
+    assert not is_glued_link_list(
+        "Owayesakuba nguMphathiswa wamaShishini oLuntu, uGqirha Malusi Gigaba, akabanjwanga "
+        "emva kotyelelo lwakwaTransnet eKapa naseMbali.",
+        RULES,
+    )
+    article = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday")]
+    text = extract_text("\n".join(["A headline about the budget", *article, links]))
+    assert text.text.split("\n") == article
