@@ -122,6 +122,7 @@ class TextStructure(RuleTable):
     label_repeats: int = Field(ge=2)
     glued_links: Count
     glued_link_words: Count
+    glued_teaser_run: Count
     max_edge_fragments: Count
     min_core_score: float
     min_core_lines: Count

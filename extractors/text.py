@@ -79,6 +79,44 @@ def is_glued_link_list(line: str, rules: RuleSet) -> bool:
     )
 
 
+# A headline of 3+ words without sentence punctuation whose last word (a capitalised word, a
+# number, or a word with "?" or "!") runs into a capitalised word with no space between.
+_GLUE = re.compile(
+    r"^(?P<head>[^.!?]{10,160}?(?:(?<![^\W\d])(?:[A-Z][a-z]{2,}|\d[\d,.]*)|[a-z][?!]))"
+    r"(?=[A-Z][a-z]*\s)"
+)
+
+
+def _glued_word(line: str) -> str | None:
+    """The word where a headline runs into the summary after it, or None."""
+    match = _GLUE.match(line)
+    if match is None or len(match["head"].split()) < 3:
+        return None
+    return match["head"].split()[-1] + line[match.end() :].split()[0]
+
+
+def _runs(flags: list[bool], shortest: int) -> frozenset[int]:
+    """Indexes inside runs of at least `shortest` consecutive true flags."""
+    found: set[int] = set()
+    start = 0
+    for index, flag in enumerate([*flags, False]):
+        if not flag:
+            if index - start >= shortest:
+                found.update(range(start, index))
+            start = index + 1
+    return frozenset(found)
+
+
+def glued_teasers(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of teaser lines whose headline and summary the rendering glued into one line
+    ("Bill At Troy SteakhouseA party of six left ..."): the glued word stands nowhere else on
+    the page (a name like "MacBook" recurs), and only runs of at least `glued_teaser_run`
+    such lines count."""
+    words = Counter(word for line in lines for word in line.split())
+    glued = [(word := _glued_word(line)) is not None and words[word] == 1 for line in lines]
+    return _runs(glued, rules.setting("text", "glued_teaser_run"))
+
+
 def repeated_fragments(lines: list[str], rules: RuleSet) -> frozenset[str]:
     """Short lines without figures (not sentences) that stand more than once in the article:
     widget labels ("Show more", a consent button) and captions printed twice. An article does
@@ -144,7 +182,8 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
-    labels = template_labels(lines, rules)
+    teasers = frozenset(lines[n] for n in glued_teasers(lines, rules))
+    labels = template_labels(lines, rules) | teasers
     wrapped = wrapped_lines(lines, rules)
     scores = [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
     runs = _best_runs(scores)

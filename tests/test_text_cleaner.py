@@ -27,6 +27,7 @@ from extractors.rules import LineKind, fold_case, load_rules, required_words
 from extractors.text import (
     extract_text,
     find_core,
+    glued_teasers,
     is_glued_link_list,
     pick_title,
     split_lines,
@@ -600,3 +601,32 @@ def test_a_list_of_links_without_separators_is_not_article_text() -> None:
     article = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday")]
     text = extract_text("\n".join(["A headline about the budget", *article, links]))
     assert text.text.split("\n") == article
+
+
+def test_a_teaser_list_with_headline_and_summary_glued_is_not_the_article() -> None:
+    teasers = [
+        "Police: 2 In Custody After Death Of Student-AthleteA 24-year-old woman and a 28-year-old "
+        "man have been arrested after the death of a student-athlete, police said on Tuesday.",
+        "Customers Leave Without Paying $690 Bill At Troy SteakhouseA party of six left a "
+        "steakhouse in Troy without paying their bill of $690, the owner said on Monday.",
+        "Michigan To Mail Redistricting Panel Applications To 250,000The state of Michigan will "
+        "mail 250,000 applications encouraging residents to apply for a seat on the panel.",
+        "DNR Seeks Tips About Bull Elk Poached In Northern MichiganMichigan conservation officers "
+        "are seeking information about a bull elk that was poached in the north of the state.",
+    ]
+    article = [
+        "ST. JOSEPH, Mich. (AP) — Michigan health authorities are reporting a sixth fatality "
+        "linked to a mosquito-borne virus.",
+        PARAGRAPH,
+    ]
+    lines = ["Latest Headlines", *teasers, "Weather", "School Closings", "Local Radars", *article]
+    assert glued_teasers(lines, RULES) == frozenset(range(1, 5))
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == article
+    # A name with an inner capital that recurs ("MacBook") is no glue.
+    names = [
+        "The new 16-inch MacBook Pro features a redesigned keyboard, largely based on the old one.",
+        "The 16-inch MacBook Pro also features a physical Esc key and an inverted-T arrow layout.",
+        "Apple analyst says the entire MacBook lineup will move to the new keyboard next year.",
+    ]
+    assert glued_teasers(names, RULES) == frozenset()
