@@ -117,6 +117,24 @@ def glued_teasers(lines: list[str], rules: RuleSet) -> frozenset[int]:
     return _runs(glued, rules.setting("text", "glued_teaser_run"))
 
 
+def cut_sentences(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of hard-wrapped lines that cut a sentence (see `wrapped_lines`): a line that
+    ends like a sentence stays apart from a lower-case line after it (a byline, an
+    "advertisement" slot)."""
+    return frozenset(n for n in wrapped_lines(lines, rules) if not ends_sentence(lines[n]))
+
+
+def join_wrapped(lines: list[str], keep: list[int], cut: frozenset[int]) -> list[str]:
+    """The lines at the indexes `keep`, each one in `cut` joined to the kept line after it."""
+    joined: list[str] = []
+    for previous, n in zip([-1, *keep], keep, strict=False):
+        if previous in cut and joined:
+            joined[-1] = f"{joined[-1]} {lines[n]}"
+        else:
+            joined.append(lines[n])
+    return joined
+
+
 def repeated_fragments(lines: list[str], rules: RuleSet) -> frozenset[str]:
     """Short lines without figures (not sentences) that stand more than once in the article:
     widget labels ("Show more", a consent button) and captions printed twice. An article does
@@ -382,8 +400,12 @@ def extract_text(
         raise ExtractionError("no article text: only short lines (navigation or a list of links)")
     start, end = span
     header = lines[max(0, start - rules.setting("text", "title_lookback")) : start]
+    cut = cut_sentences(lines, rules)
     labels = template_labels(lines, rules)
-    core = [line for line in lines[start:end] if line not in labels and not _is_stamp(line, rules)]
+    kept = [
+        n for n in range(start, end) if lines[n] not in labels and not _is_stamp(lines[n], rules)
+    ]
+    core = join_wrapped(lines, kept, cut)
     draft = Draft(pick_title(header, core, rules), core)
     draft.published = _header_date(header, rules)
     around = header + lines[end : end + rules.setting("text", "title_lookback")]

@@ -630,3 +630,24 @@ def test_a_teaser_list_with_headline_and_summary_glued_is_not_the_article() -> N
         "Apple analyst says the entire MacBook lineup will move to the new keyboard next year.",
     ]
     assert glued_teasers(names, RULES) == frozenset()
+
+
+def test_a_hard_wrapped_article_keeps_its_first_and_last_lines() -> None:
+    wrapped = [
+        "which were released online and are making the rounds on social media,",
+        "show the actress looking absolutely stunning in new",
+        "make-up photos.",
+        "Veteran actress Kate Henshaw, who in 2008 won the",
+        "award for Best Actress in a Leading Role, has taken",
+        "to her Instagram page to share some stunning photos of herself.",
+        "She flaunted her hand bag which had the colours of the",
+        "flag. The 47 year old was one of the guests invited to an event in the",
+        "capital, Lagos, on Saturday evening last week with her friends.",
+    ]
+    body = extract_text("\n".join(["Photos", *wrapped, "Tags:", "Entertainment"])).text
+    # The lines are joined into the sentences they cut: no edge line is a lone fragment.
+    assert body.split("\n") == [
+        " ".join(wrapped[:3]),
+        " ".join(wrapped[3:6]),
+        " ".join(wrapped[6:]),
+    ]
