@@ -135,6 +135,21 @@ def join_wrapped(lines: list[str], keep: list[int], cut: frozenset[int]) -> list
     return joined
 
 
+def first_copies(paragraphs: list[str], rules: RuleSet) -> list[str]:
+    """`paragraphs` without the later copies of a paragraph longer than `short_line_chars`:
+    a page that prints the article (or a teaser's summary) again below it."""
+    longest = rules.setting("text", "short_line_chars")
+    seen: set[str] = set()
+    kept = []
+    for paragraph in paragraphs:
+        if len(paragraph) > longest:
+            if paragraph in seen:
+                continue
+            seen.add(paragraph)
+        kept.append(paragraph)
+    return kept
+
+
 def repeated_fragments(lines: list[str], rules: RuleSet) -> frozenset[str]:
     """Short lines without figures (not sentences) that stand more than once in the article:
     widget labels ("Show more", a consent button) and captions printed twice. An article does
@@ -416,4 +431,5 @@ def extract_text(
     draft.keep(
         [line for line in draft.paragraphs if not is_glued_link_list(line, rules)], "link list"
     )
+    draft.keep(first_copies(draft.paragraphs, rules), "printed again")
     return draft.to_article(EXTRACTOR_NAME, url=url, warnings=warnings)

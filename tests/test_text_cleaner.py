@@ -27,6 +27,7 @@ from extractors.rules import LineKind, fold_case, load_rules, required_words
 from extractors.text import (
     extract_text,
     find_core,
+    first_copies,
     glued_teasers,
     is_glued_link_list,
     pick_title,
@@ -650,4 +651,18 @@ def test_a_hard_wrapped_article_keeps_its_first_and_last_lines() -> None:
         " ".join(wrapped[:3]),
         " ".join(wrapped[3:6]),
         " ".join(wrapped[6:]),
+    ]
+
+
+def test_an_article_printed_again_below_itself_is_kept_once() -> None:
+    article = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday")]
+    lines = ["A headline about the budget", *article, "Mehr:", "Budget news", *article]
+    body = extract_text("\n".join(lines)).text.split("\n")
+    assert body.count(article[0]) == 1
+    assert [line for line in article if line not in body] == []
+    # Short lines (a subheading, a list item) may stand twice.
+    assert first_copies(["Key points", PARAGRAPH, "Key points"], RULES) == [
+        "Key points",
+        PARAGRAPH,
+        "Key points",
     ]
