@@ -74,6 +74,7 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("A hunter killed and ate a rabbitCredit: Getty - Contributor", "caption"),
         ("Burning crop stubble. Sakib Ali/Hindustan Times/Getty Images", "caption"),
         ("New York State Sex Offender Registry via AP", "caption"),
+        ("Astronauts on a space walk at the space station. (NASA via AP, File)", "caption"),
         # German, French, Spanish, Russian rule files
         ("Anzeige", "advertisement"),
         ("Lesen Sie auch: Neue Regeln für Mieter", "teaser"),
@@ -109,6 +110,7 @@ def test_rule_lists_name_the_debris_kind(line: str, kind: str) -> None:
         "The photo: a crowd in the rain.",
         "Er zeigte das Bild: Es war ein Kind. Foto: dpa sagte das nicht.",
         "Credit: the bank lent more money than ever in May, the figures show.",
+        "Die elektronische Patientenakte (ePA)",
     ],
 )
 def test_article_lines_are_not_debris(line: str) -> None:
