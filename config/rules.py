@@ -118,12 +118,17 @@ class TextStructure(RuleTable):
     edge_max_debt: float
     bridge_back_lines: Count
     bridge_back_share: Share
+    bridge_forward_lines: Count
+    bridge_forward_share: Share
     debris_cost: float
     cjk_weight: float = Field(ge=1.0)
     short_line_chars: Count
     menu_run_lines: Count
     menu_item_words: Count
     label_repeats: int = Field(ge=2)
+    glued_links: Count
+    glued_link_words: Count
+    glued_teaser_run: Count
     max_edge_fragments: Count
     min_core_score: float
     min_core_lines: Count

@@ -9,6 +9,7 @@ words with it. The core then goes through the same rule-driven steps as HTML par
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -63,6 +64,92 @@ def wrapped_lines(lines: list[str], rules: RuleSet) -> frozenset[int]:
     )
 
 
+def is_glued_link_list(line: str, rules: RuleSet) -> bool:
+    """A list of links rendered without separators ("DAZN GutscheineNike Store GutscheineASOS
+    Gutscheine"): at least `glued_links` capitalised words run into the next capital, at least
+    one for every `glued_link_words` words. Names like "WeWork" or "MacBook" are single."""
+    glued = sum(
+        sum(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
+        for word in line.split()
+        if word[0].isupper()
+    )
+    words = len(line.split())
+    return glued >= rules.setting("text", "glued_links") and (
+        glued * rules.setting("text", "glued_link_words") >= words
+    )
+
+
+# A headline of 3+ words without sentence punctuation whose last word (a capitalised word, a
+# number, or a word with "?" or "!") runs into a capitalised word with no space between.
+_GLUE = re.compile(
+    r"^(?P<head>[^.!?]{10,160}?(?:(?<![^\W\d])(?:[A-Z][a-z]{2,}|\d[\d,.]*)|[a-z][?!]))"
+    r"(?=[A-Z][a-z]*\s)"
+)
+
+
+def _glued_word(line: str) -> str | None:
+    """The word where a headline runs into the summary after it, or None."""
+    match = _GLUE.match(line)
+    if match is None or len(match["head"].split()) < 3:
+        return None
+    return match["head"].split()[-1] + line[match.end() :].split()[0]
+
+
+def _runs(flags: list[bool], shortest: int) -> frozenset[int]:
+    """Indexes inside runs of at least `shortest` consecutive true flags."""
+    found: set[int] = set()
+    start = 0
+    for index, flag in enumerate([*flags, False]):
+        if not flag:
+            if index - start >= shortest:
+                found.update(range(start, index))
+            start = index + 1
+    return frozenset(found)
+
+
+def glued_teasers(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of teaser lines whose headline and summary the rendering glued into one line
+    ("Bill At Troy SteakhouseA party of six left ..."): the glued word stands nowhere else on
+    the page (a name like "MacBook" recurs), and only runs of at least `glued_teaser_run`
+    such lines count."""
+    words = Counter(word for line in lines for word in line.split())
+    glued = [(word := _glued_word(line)) is not None and words[word] == 1 for line in lines]
+    return _runs(glued, rules.setting("text", "glued_teaser_run"))
+
+
+def cut_sentences(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of hard-wrapped lines that cut a sentence (see `wrapped_lines`): a line that
+    ends like a sentence stays apart from a lower-case line after it (a byline, an
+    "advertisement" slot)."""
+    return frozenset(n for n in wrapped_lines(lines, rules) if not ends_sentence(lines[n]))
+
+
+def join_wrapped(lines: list[str], keep: list[int], cut: frozenset[int]) -> list[str]:
+    """The lines at the indexes `keep`, each one in `cut` joined to the kept line after it."""
+    joined: list[str] = []
+    for previous, n in zip([-1, *keep], keep, strict=False):
+        if previous in cut and joined:
+            joined[-1] = f"{joined[-1]} {lines[n]}"
+        else:
+            joined.append(lines[n])
+    return joined
+
+
+def first_copies(paragraphs: list[str], rules: RuleSet) -> list[str]:
+    """`paragraphs` without the later copies of a paragraph longer than `short_line_chars`:
+    a page that prints the article (or a teaser's summary) again below it."""
+    longest = rules.setting("text", "short_line_chars")
+    seen: set[str] = set()
+    kept = []
+    for paragraph in paragraphs:
+        if len(paragraph) > longest:
+            if paragraph in seen:
+                continue
+            seen.add(paragraph)
+        kept.append(paragraph)
+    return kept
+
+
 def repeated_fragments(lines: list[str], rules: RuleSet) -> frozenset[str]:
     """Short lines without figures (not sentences) that stand more than once in the article:
     widget labels ("Show more", a consent button) and captions printed twice. An article does
@@ -85,7 +172,12 @@ def line_score(
     neutral, and comment headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
-    if line in labels or rules.debris_kind(line) is not None or rules.is_teaser_heading(line):
+    if (
+        line in labels
+        or is_glued_link_list(line, rules)
+        or rules.debris_kind(line) is not None
+        or rules.is_teaser_heading(line)
+    ):
         return -float(rules.setting("text", "debris_cost"))
     if _NUMERIC.match(line):
         return 0.0
@@ -119,11 +211,12 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     found, a run after a comment boundary is taken only when it scores `boundary_overrule`
     times as much (the article after a "Comments" button or a teaser, not one long comment).
     The core then grows back over a list inside the article to the sentences before it, and
-    across a module inside the article to its first part."""
+    across a module inside the article to its first part and on to its next part."""
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
-    labels = template_labels(lines, rules)
+    teasers = frozenset(lines[n] for n in glued_teasers(lines, rules))
+    labels = template_labels(lines, rules) | teasers
     wrapped = wrapped_lines(lines, rules)
     scores = [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
     runs = _best_runs(scores)
@@ -140,7 +233,46 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
         _edge_score(lines[n], rules, labels, wrapped=n in wrapped) for n in range(start - 1, -1, -1)
     )
     start -= _best_gain(before, rules.setting("text", "edge_max_debt"))
+    end = _bridge_forward(lines, scores, start, end, rules)
     return _bridge_back(scores, start, end, rules), end
+
+
+def _next_text_line(scores: list[float], end: int, gap: int) -> int | None:
+    """The nearest line from `end` on, at most `gap` lines on, that scores above 0; None when
+    a boundary comes first."""
+    for n in range(end, min(len(scores), end + gap + 1)):
+        if scores[n] == _BOUNDARY:
+            return None
+        if scores[n] > 0:
+            return n
+    return None
+
+
+def _bridge_forward(
+    lines: list[str], scores: list[float], start: int, end: int, rules: RuleSet
+) -> int:
+    """The core's end moved on across a module inside the article (a teaser box, a product
+    card between two parts of the text): while a run of text starts at most
+    `bridge_forward_lines` lines after the core, with no boundary and at most one teaser
+    heading between, scores at least `bridge_forward_share` of the core and holds two text
+    lines in a row (not a teaser's one summary line), it is the article's next part."""
+    gap = rules.setting("text", "bridge_forward_lines")
+    share = rules.setting("text", "bridge_forward_share")
+    core = sum(score for score in scores[start:end] if score != _BOUNDARY)
+    while (first := _next_text_line(scores, end, gap)) is not None:
+        running, best, best_end = 0.0, 0.0, first
+        for n in range(first, len(scores)):
+            if scores[n] == _BOUNDARY or running + scores[n] <= 0:
+                break
+            running += scores[n]
+            if running > best:
+                best, best_end = running, n + 1
+        paired = any(scores[n] > 0 < scores[n + 1] for n in range(first, best_end - 1))
+        headings = sum(rules.is_teaser_heading(line) for line in lines[end:first])
+        if best < share * core or not paired or headings > 1:
+            break
+        end = best_end
+    return end
 
 
 def _last_text_line(scores: list[float], start: int, gap: int) -> int | None:
@@ -283,8 +415,12 @@ def extract_text(
         raise ExtractionError("no article text: only short lines (navigation or a list of links)")
     start, end = span
     header = lines[max(0, start - rules.setting("text", "title_lookback")) : start]
+    cut = cut_sentences(lines, rules)
     labels = template_labels(lines, rules)
-    core = [line for line in lines[start:end] if line not in labels and not _is_stamp(line, rules)]
+    kept = [
+        n for n in range(start, end) if lines[n] not in labels and not _is_stamp(lines[n], rules)
+    ]
+    core = join_wrapped(lines, kept, cut)
     draft = Draft(pick_title(header, core, rules), core)
     draft.published = _header_date(header, rules)
     around = header + lines[end : end + rules.setting("text", "title_lookback")]
@@ -292,4 +428,8 @@ def extract_text(
     clean_paragraphs(draft, rules)
     repeated = repeated_fragments(core, rules)
     draft.keep([line for line in draft.paragraphs if line not in repeated], "repeated label")
+    draft.keep(
+        [line for line in draft.paragraphs if not is_glued_link_list(line, rules)], "link list"
+    )
+    draft.keep(first_copies(draft.paragraphs, rules), "printed again")
     return draft.to_article(EXTRACTOR_NAME, url=url, warnings=warnings)

@@ -24,7 +24,15 @@ from extractors.debris import (
     trim_fragment_edges,
 )
 from extractors.rules import LineKind, fold_case, load_rules, required_words
-from extractors.text import extract_text, find_core, pick_title, split_lines
+from extractors.text import (
+    extract_text,
+    find_core,
+    first_copies,
+    glued_teasers,
+    is_glued_link_list,
+    pick_title,
+    split_lines,
+)
 from extractors.visible_text import visible_text
 
 RULES = load_rules()
@@ -60,6 +68,13 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("© 2019 Associated Press. All Rights Reserved.", "attribution"),
         ("4 View gallery", "gallery"),
         ("Image 2 of 5", "gallery"),
+        ("Advertisement 3", "advertisement"),
+        ("The crew quarters and the life support system. Credit: ESA", "caption"),
+        ("Strikes in Pakistan, May 7, 2025. Photo by Asim Tanveer /AP", "caption"),
+        ("A hunter killed and ate a rabbitCredit: Getty - Contributor", "caption"),
+        ("Burning crop stubble. Sakib Ali/Hindustan Times/Getty Images", "caption"),
+        ("New York State Sex Offender Registry via AP", "caption"),
+        ("Astronauts on a space walk at the space station. (NASA via AP, File)", "caption"),
         # German, French, Spanish, Russian rule files
         ("Anzeige", "advertisement"),
         ("Lesen Sie auch: Neue Regeln für Mieter", "teaser"),
@@ -67,6 +82,8 @@ def draft(*lines: str, title: str | None = None) -> Draft:
         ("Lire aussi : La réforme des retraites adoptée", "teaser"),
         ("Síguenos en Twitter y Facebook", "follow"),
         ("Foto: EFE", "caption"),
+        ("Die Argentinier stehen nach dem Sieg im Halbfinale. Foto: dpa", "caption"),
+        ("Guttene feirer alle små og store seirer i hverdagen. Foto: Privat", "caption"),
         ("Читайте также: Новые правила для водителей", "teaser"),
         ("Фото: ТАСС", "caption"),
     ],
@@ -90,6 +107,10 @@ def test_rule_lists_name_the_debris_kind(line: str, kind: str) -> None:
         "Register to vote by Friday, officials said.",
         "Reporting by the Guardian revealed that the minister lied.",
         "Biggest drop since 2008",
+        "The photo: a crowd in the rain.",
+        "Er zeigte das Bild: Es war ein Kind. Foto: dpa sagte das nicht.",
+        "Credit: the bank lent more money than ever in May, the figures show.",
+        "Die elektronische Patientenakte (ePA)",
     ],
 )
 def test_article_lines_are_not_debris(line: str) -> None:
@@ -520,3 +541,130 @@ def test_a_box_printed_twice_goes_with_every_copy_but_an_article_printed_twice_s
     twice = draft(*long_body, *long_body)
     drop_repeated_blocks(twice, RULES)
     assert twice.paragraphs == [*long_body, *long_body]
+
+
+def _module(heading: str) -> list[str]:
+    """A teaser box with its heading: headline, author and date of three stories."""
+    return [
+        heading,
+        *(
+            line
+            for n in range(3)
+            for line in (f"Story {n} about the trains", "Ein Kommentar von Ralf Euler", "Heute")
+        ),
+    ]
+
+
+def test_the_core_goes_on_after_a_module_inside_the_article() -> None:
+    first = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday")]
+    second = [sentence(n) for n in range(2)]
+    lines = ["Home", *first, *_module("Mehr zum Thema"), *second, "Zur Startseite", "Impressum"]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == [*first, *_module("Mehr zum Thema"), *second]
+    # Two teaser headings in the gap: the page's end, not a box inside the article.
+    lines = ["Home", *first, "Top stories", *_module("Most read"), *second]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == first
+
+
+def test_a_teaser_list_after_the_article_is_not_its_next_part() -> None:
+    first = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday")]
+    teasers = [
+        line
+        for n in range(4)
+        for line in (f"29.04.2024 Town {n}", f"Story {n} about the trains", f"{n}: {PARAGRAPH}")
+    ]
+    lines = ["Home", *first, "Startseite", *teasers, "Impressum"]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == first
+
+
+def test_a_list_of_links_without_separators_is_not_article_text() -> None:
+    links = (
+        "BILD DealsBILD ShopBILD SportwettenWettbonusWettanbieter VergleichSportwetten mit "
+        "PayPalChillybets Bonusbet-at-home Bonusbet365 Bonus"
+    )
+    assert is_glued_link_list(links, RULES)
+    assert is_glued_link_list(
+        "Son Dakika HaberleriTürkiye HaberleriDünya HaberleriEkonomi "
+        "HaberleriYaşam HaberleriTeknoloji Haberleri",
+        RULES,
+    )
+    # Names with an inner capital, and languages that prefix names in lower case, are text.
+    assert not is_glued_link_list(
+        "SoftBank CEO Masayoshi Son has told WeWork executives that the MacBook and iPad "
+        "sales of GateHouse and MinnesotaCare will not help.",
+        RULES,
+    )
+    assert not is_glued_link_list(
+        "Owayesakuba nguMphathiswa wamaShishini oLuntu, uGqirha Malusi Gigaba, akabanjwanga "
+        "emva kotyelelo lwakwaTransnet eKapa naseMbali.",
+        RULES,
+    )
+    article = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday")]
+    text = extract_text("\n".join(["A headline about the budget", *article, links]))
+    assert text.text.split("\n") == article
+
+
+def test_a_teaser_list_with_headline_and_summary_glued_is_not_the_article() -> None:
+    teasers = [
+        "Police: 2 In Custody After Death Of Student-AthleteA 24-year-old woman and a 28-year-old "
+        "man have been arrested after the death of a student-athlete, police said on Tuesday.",
+        "Customers Leave Without Paying $690 Bill At Troy SteakhouseA party of six left a "
+        "steakhouse in Troy without paying their bill of $690, the owner said on Monday.",
+        "Michigan To Mail Redistricting Panel Applications To 250,000The state of Michigan will "
+        "mail 250,000 applications encouraging residents to apply for a seat on the panel.",
+        "DNR Seeks Tips About Bull Elk Poached In Northern MichiganMichigan conservation officers "
+        "are seeking information about a bull elk that was poached in the north of the state.",
+    ]
+    article = [
+        "ST. JOSEPH, Mich. (AP) — Michigan health authorities are reporting a sixth fatality "
+        "linked to a mosquito-borne virus.",
+        PARAGRAPH,
+    ]
+    lines = ["Latest Headlines", *teasers, "Weather", "School Closings", "Local Radars", *article]
+    assert glued_teasers(lines, RULES) == frozenset(range(1, 5))
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == article
+    # A name with an inner capital that recurs ("MacBook") is no glue.
+    names = [
+        "The new 16-inch MacBook Pro features a redesigned keyboard, largely based on the old one.",
+        "The 16-inch MacBook Pro also features a physical Esc key and an inverted-T arrow layout.",
+        "Apple analyst says the entire MacBook lineup will move to the new keyboard next year.",
+    ]
+    assert glued_teasers(names, RULES) == frozenset()
+
+
+def test_a_hard_wrapped_article_keeps_its_first_and_last_lines() -> None:
+    wrapped = [
+        "which were released online and are making the rounds on social media,",
+        "show the actress looking absolutely stunning in new",
+        "make-up photos.",
+        "Veteran actress Kate Henshaw, who in 2008 won the",
+        "award for Best Actress in a Leading Role, has taken",
+        "to her Instagram page to share some stunning photos of herself.",
+        "She flaunted her hand bag which had the colours of the",
+        "flag. The 47 year old was one of the guests invited to an event in the",
+        "capital, Lagos, on Saturday evening last week with her friends.",
+    ]
+    body = extract_text("\n".join(["Photos", *wrapped, "Tags:", "Entertainment"])).text
+    # The lines are joined into the sentences they cut: no edge line is a lone fragment.
+    assert body.split("\n") == [
+        " ".join(wrapped[:3]),
+        " ".join(wrapped[3:6]),
+        " ".join(wrapped[6:]),
+    ]
+
+
+def test_an_article_printed_again_below_itself_is_kept_once() -> None:
+    article = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday")]
+    lines = ["A headline about the budget", *article, "Mehr:", "Budget news", *article]
+    body = extract_text("\n".join(lines)).text.split("\n")
+    assert body.count(article[0]) == 1
+    assert [line for line in article if line not in body] == []
+    # Short lines (a subheading, a list item) may stand twice.
+    assert first_copies(["Key points", PARAGRAPH, "Key points"], RULES) == [
+        "Key points",
+        PARAGRAPH,
+        "Key points",
+    ]
