@@ -29,11 +29,12 @@ from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from corpus.minhash import splitmix64
 from corpus.models import FurnitureShingle, FurnitureSite
+from corpus.upsert import dialect_insert
 
 _CHUNK = 1000  # values per IN list
 HOLD_AFTER = 8  # a shingle on `limit` pages gets its row after about limit / HOLD_AFTER of them
@@ -125,28 +126,35 @@ class SiteCounts:
     ) -> None:
         """Count one more (delta +1) or one fewer (-1) page of `site` holding `shingles`:
         rows that exist change; a new shingle gets a row only if drawn (+1 only), with the
-        pages it was expected to be on before this one."""
+        pages it was expected to be on before this one. While every new shingle is drawn this
+        is one upsert; otherwise an update of the rows there are, then an insert of the drawn
+        shingles that have none."""
         if not len(shingles):
             return
-        held = self._rows(session, site.id, shingles)
-        known = np.isin(shingles, np.fromiter(held, dtype=np.int64, count=len(held)))
+        probability = 1.0 if delta < 0 else min(1.0, HOLD_AFTER / self.limit(site.pages))
         connection = session.connection()
-        for chunk in _chunks(shingles[known]):
+        if delta > 0 and probability >= 1.0:
+            upsert = dialect_insert(session, FurnitureShingle)
+            connection.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["site_id", "shingle"],
+                    set_={"articles": FurnitureShingle.articles + upsert.excluded.articles},
+                ),
+                [{"site_id": site.id, "shingle": h, "articles": 1} for h in shingles.tolist()],
+            )
+            return
+        for chunk in _chunks(shingles):
             connection.execute(
                 update(FurnitureShingle)
                 .where(FurnitureShingle.site_id == site.id, FurnitureShingle.shingle.in_(chunk))
                 .values(articles=FurnitureShingle.articles + delta)
             )
-        if delta < 0:
-            return
-        probability = min(1.0, HOLD_AFTER / self.limit(site.pages))
-        new = shingles[~known]
-        new = new[sampled(new, salt, probability)]
-        if len(new):
-            articles = max(1, round(1 / probability))
+        drawn = shingles[sampled(shingles, salt, probability)] if delta > 0 else shingles[:0]
+        if len(drawn):
+            articles = round(1 / probability)
             connection.execute(
-                insert(FurnitureShingle),
-                [{"site_id": site.id, "shingle": h, "articles": articles} for h in new.tolist()],
+                dialect_insert(session, FurnitureShingle).on_conflict_do_nothing(),
+                [{"site_id": site.id, "shingle": h, "articles": articles} for h in drawn.tolist()],
             )
 
     def _prune(self, session: Session, site: FurnitureSite) -> None:
