@@ -18,8 +18,9 @@ article, so a rebuild gives the same rows), starting at the pages it was expecte
 before (sample and hold): a shingle on `limit` pages has a row, about right, after an eighth of
 them, while the story text of each page, on no other page, mostly never gets one. Every
 `PRUNE_EVERY` pages of a site, rows below `limit / PRUNE_BELOW` are dropped (lossy counting).
-So a site keeps at most ~`PRUNE_BELOW / share` rows per distinct shingle of one page, whatever
-its size, and its counts are exact until its first prune (sites under `PRUNE_EVERY` pages).
+So after a prune a site keeps at most ~`PRUNE_BELOW / share` rows per distinct shingle of one
+page, whatever its size (plus those made since), and its counts are exact until its first prune
+(sites under `PRUNE_EVERY` pages).
 """
 
 from __future__ import annotations
