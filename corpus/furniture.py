@@ -53,7 +53,7 @@ def site_of(url: str | None) -> str | None:
 
 
 def _chunks(values: np.ndarray) -> Iterator[list[int]]:
-    """`values` as lists of at most `_CHUNK` Python ints (one IN list or VALUES each)."""
+    """`values` as lists of at most `_CHUNK` Python ints (one IN list each)."""
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK].tolist()
 
