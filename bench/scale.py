@@ -17,6 +17,10 @@ one, the memory then and the peak so far.
 
     .venv/bin/python bench/scale.py [--docs 100000] [--checkpoints 10000,30000,100000]
         [--db URL] [--config FILE] [--workdir DIR] [--timeout SECONDS]
+
+With `--store-only` the same articles are given straight to the store (no extraction, no
+Prefect, no child process): the store stage's time per article and the site furniture counts'
+rows and bytes per article at each checkpoint.
 """
 
 from __future__ import annotations
@@ -270,6 +274,70 @@ def index_growth(articles: int, merge_every: int) -> None:
           f"{mib(peak)} MiB)", flush=True)  # fmt: skip
 
 
+def furniture_size(engine) -> tuple[int, int]:
+    """Rows and bytes (tables and their indexes) of the site furniture counts, old tables
+    (`site_shingles`, `site_pages`) or new (`furniture_shingles`, `furniture_sites`)."""
+    with engine.connect() as db:
+        tables = [
+            name for name in ("site_shingles", "site_pages", "furniture_shingles",
+                              "furniture_sites")
+            if db.dialect.has_table(db, name)
+        ]  # fmt: skip
+        rows = sum(db.execute(text(f"SELECT count(*) FROM {name}")).scalar() for name in tables)
+        listed = ", ".join(f"'{name}'" for name in tables) or "''"
+        if db.dialect.name == "sqlite":
+            size = db.execute(
+                text(
+                    "SELECT sum(pgsize) FROM dbstat WHERE name IN "
+                    f"(SELECT name FROM sqlite_master WHERE tbl_name IN ({listed}))"
+                )
+            ).scalar()
+        else:
+            size = sum(
+                db.execute(text(f"SELECT pg_total_relation_size('{name}')")).scalar()
+                for name in tables
+            )
+    return rows, int(size or 0)
+
+
+def store_stage(count: int, folders: list[Path], shares: Shares, seed: int, db: str,
+                checkpoints: list[int]) -> None:  # fmt: skip
+    """Time the store stage alone (`CorpusStore.save_batch` in batches of 64, the shipped
+    settings, no extraction) on the first `count` articles, with the furniture counts' rows
+    and bytes per article at each checkpoint."""
+    sys.path.insert(0, str(ROOT))
+    from corpus.store import open_store
+    from extractors import Article, Extracted
+
+    load = os.getloadavg()
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load[0]:.1f} {load[1]:.1f} "
+          f"{load[2]:.1f}", flush=True)  # fmt: skip
+    store = open_store(db)
+    run = store.start_run("bench_store", {})
+    print(f"{'docs':>8} {'store s':>8} {'ms/article since last':>21} {'furniture rows':>14} "
+          f"{'rows/article':>12} {'bytes/article':>13}", flush=True)  # fmt: skip
+    batch: list = []
+    spent, last_spent, last_done, pending = 0.0, 0.0, 0, [*checkpoints, count]
+    for done, record in enumerate(articles(count, folders, shares, seed), start=1):
+        article = Article(title=record["title"], text=record["text"], extractor="bench")
+        batch.append(Extracted(record["url"], record["url"], article))
+        if len(batch) == 64 or done == count:
+            started = time.perf_counter()
+            store.save_batch(run, batch)
+            spent += time.perf_counter() - started
+            batch = []
+            if done >= pending[0]:
+                while pending and done >= pending[0]:
+                    pending.pop(0)
+                rows, size = furniture_size(store.engine)
+                per = (spent - last_spent) / (done - last_done) * 1000
+                print(f"{done:>8} {spent:>8.1f} {per:>21.1f} {rows:>14,} {rows / done:>12.0f} "
+                      f"{size / done:>13,.0f}", flush=True)  # fmt: skip
+                last_spent, last_done = spent, done
+    store.finish_run(run, "completed", {})
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
@@ -290,6 +358,11 @@ def main() -> None:
         metavar="N",
         help="only measure the LSH index's memory for N articles (two merge settings)",
     )
+    parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="time the store stage alone on --docs articles (no extraction, no Prefect)",
+    )
     args = parser.parse_args()
     if args.index_growth:
         sys.path.insert(0, str(ROOT))
@@ -302,9 +375,13 @@ def main() -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newscorpus-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     db = args.db or f"sqlite:///{work / 'corpus.db'}"
+    folders = [args.shared / name for name in args.sets.split(",")]
+    checkpoints = sorted({int(c) for c in args.checkpoints.split(",") if int(c) < args.docs})
+    if args.store_only:
+        store_stage(args.docs, folders, Shares(args.near, args.exact), args.seed, db, checkpoints)
+        return
     data = work / "articles.jsonl"
     started = time.monotonic()
-    folders = [args.shared / name for name in args.sets.split(",")]
     planted = write_jsonl(data, args.docs, folders, Shares(args.near, args.exact), args.seed)
     print(f"{args.docs} articles written to {data} in {time.monotonic() - started:.0f} s "
           f"({data.stat().st_size / 2**20:,.0f} MiB): {planted}", flush=True)  # fmt: skip
@@ -330,6 +407,10 @@ def main() -> None:
         rate = (last[0] - first[0]) / max(last[1] - first[1], 1e-9)
         print(f"from {first[0]} to {last[0]} docs: {rate:.1f} docs/s, RSS {mib(first[3])} → "
               f"{mib(last[3])} MiB")  # fmt: skip
+    engine = create_engine(db)
+    rows, size = furniture_size(engine)
+    engine.dispose()
+    print(f"site furniture counts: {rows:,} rows, {mib(size)} MiB")
     load = os.getloadavg()
     print(f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     sys.exit(0 if status == 0 else 1)

@@ -118,7 +118,9 @@ class NearDuplicateDeduplicator:
         self.index = index
         self.hasher = hasher
         self.signatures = SignatureStore(hasher)
-        self.sites = SiteCounts(hasher.scheme)
+        self.sites = SiteCounts(
+            hasher.scheme, config.site_furniture_share, config.site_furniture_min_pages
+        )
         self.verifier = PairVerifier(config, hasher, self.sites)
         self.bands, self.rows = index.bands, index.rows
         self._opened = self._current = False
@@ -173,20 +175,26 @@ class NearDuplicateDeduplicator:
         self.sites.clear(session)
         last = 0
         while rows := session.execute(
-            select_latest(ArticleVersion.id, ArticleVersion.url, ArticleVersion.text)
+            select_latest(
+                ArticleVersion.id,
+                ArticleVersion.article_id,
+                ArticleVersion.url,
+                ArticleVersion.text,
+            )
             .where(ArticleVersion.id > last)
             .order_by(ArticleVersion.id)
             .limit(1000)
         ).all():
-            for _, url, text in rows:
+            for _, article_id, url, text in rows:
                 if site := site_of(url):
-                    self.sites.add(session, site, self.hasher.distinct_shingle_hashes(text), 1)
-                    self.sites.add_page(session, site, 1)
+                    shingles = self.hasher.distinct_shingle_hashes(text)
+                    self.sites.count(session, article_id, (site, shingles))
             last = rows[-1][0]
         record_state(session, name, "1")
 
     def _count_site(self, session: Session, version: ArticleVersion, shingles: np.ndarray) -> None:
         """`version` replaces its article's previous version in its site's shingle counts."""
+        old = None
         if version.version > 1:
             previous = session.execute(
                 select(ArticleVersion.url, ArticleVersion.text).where(
@@ -194,13 +202,9 @@ class NearDuplicateDeduplicator:
                     ArticleVersion.version == version.version - 1,
                 )
             ).first()
-            if previous is not None and (site := site_of(previous.url)):
-                old = self.hasher.distinct_shingle_hashes(previous.text)
-                self.sites.add(session, site, old, -1)
-                self.sites.add_page(session, site, -1)
-        if site := site_of(version.url):
-            self.sites.add(session, site, shingles, 1)
-            self.sites.add_page(session, site, 1)
+            if previous is not None:
+                old = (site_of(previous.url), self.hasher.distinct_shingle_hashes(previous.text))
+        self.sites.count(session, version.article_id, (site_of(version.url), shingles), old)
 
     def _recluster_step(self) -> ReclusterStep:
         """Re-clustering with a fresh in-memory index of the versions already re-clustered."""

@@ -2,30 +2,45 @@
 survive extraction), so two different stories of a site never join because of them.
 
 Every article's latest version adds its distinct shingle hashes to its site's counts
-(`site_shingles`, `site_pages`; kept incrementally, in the deduplicating writer's transaction).
-Signatures stay what they were — MinHash over every shingle, reproducible from the text — and
-the discount is applied when a candidate pair is verified: each MinHash position's minimum is
-undone to the shingle that produced it (`MinHasher.minimal_shingles`), and positions whose
-shingle is furniture of either page's site are left out of the estimates. A shingle is
-furniture of a site when at least `max(min_pages, share × pages)` of the site's *other* pages
-(neither of the pair) hold it, so two copies of one story on one site do not count as each
-other's furniture.
+(`furniture_shingles`, `furniture_sites`; kept incrementally, in the deduplicating writer's
+transaction). Signatures stay what they were — MinHash over every shingle, reproducible from the
+text — and the discount is applied when a candidate pair is verified: each MinHash position's
+minimum is undone to the shingle that produced it (`MinHasher.minimal_shingles`), and positions
+whose shingle is furniture of either page's site are left out of the estimates. A shingle is
+furniture of a site when at least `limit = max(min_pages, share × pages)` of the site's *other*
+pages (neither of the pair) hold it, so two copies of one story on one site do not count as
+each other's furniture.
+
+The counts are bounded: only shingles that can reach the limit keep a row. While a site is
+small every shingle is counted exactly. Once the limit exceeds `HOLD_AFTER`, a shingle new to
+the site gets a row only with probability `HOLD_AFTER / limit` (drawn from the shingle and the
+article, so a rebuild gives the same rows), starting at the pages it was expected to be on
+before (sample and hold): a shingle on `limit` pages has a row, about right, after an eighth of
+them, while the story text of each page, on no other page, mostly never gets one. Every
+`PRUNE_EVERY` pages of a site, rows below `limit / PRUNE_BELOW` are dropped (lossy counting).
+So after a prune a site keeps at most ~`PRUNE_BELOW / share` rows per distinct shingle of one
+page, whatever its size (plus those made since), and its counts are exact until its first prune
+(sites under `PRUNE_EVERY` pages).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from corpus.models import SitePages, SiteShingle
+from corpus.minhash import splitmix64
+from corpus.models import FurnitureShingle, FurnitureSite
 from corpus.upsert import dialect_insert
 
 _CHUNK = 1000  # values per IN list
+HOLD_AFTER = 8  # a shingle on `limit` pages gets its row after about limit / HOLD_AFTER of them
+PRUNE_EVERY = 64  # pages of a site between two prunes of its rows
+PRUNE_BELOW = 4  # a prune drops rows estimated below limit / PRUNE_BELOW
 
 
 def site_of(url: str | None) -> str | None:
@@ -37,75 +52,167 @@ def site_of(url: str | None) -> str | None:
     return host[:255] or None
 
 
-def _upsert(
-    session: Session, model: type[SiteShingle] | type[SitePages], keys: list[str]
-) -> postgresql.Insert | sqlite.Insert:
-    """INSERT .. ON CONFLICT (keys) DO UPDATE articles = articles + the inserted value."""
-    insert = dialect_insert(session, model)
-    return insert.on_conflict_do_update(
-        index_elements=keys, set_={"articles": model.articles + insert.excluded.articles}
-    )
+def _chunks(values: np.ndarray) -> Iterator[list[int]]:
+    """`values` as lists of at most `_CHUNK` Python ints (one IN list each)."""
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK].tolist()
+
+
+def article_salt(article_id: str) -> int:
+    """A 64-bit number drawn from an article's id, for its sample of new shingles."""
+    return int.from_bytes(hashlib.blake2b(article_id.encode(), digest_size=8).digest(), "little")
+
+
+def sampled(shingles: np.ndarray, salt: int, probability: float) -> np.ndarray:
+    """Which of `shingles` an article with `salt` draws, each with `probability`."""
+    if probability >= 1.0:
+        return np.ones(len(shingles), dtype=bool)
+    draws = splitmix64(shingles.astype(np.uint64) ^ np.uint64(salt)) >> np.uint64(11)
+    return draws < np.uint64(int(probability * 2**53))
 
 
 class SiteCounts:
-    """Per-site shingle counts of one shingling scheme."""
+    """Per-site shingle counts of one shingling scheme, bounded as the module says."""
 
-    def __init__(self, scheme: str) -> None:
+    def __init__(self, scheme: str, share: float, min_pages: int) -> None:
         self.scheme = scheme
+        self.share = share
+        self.min_pages = min_pages
 
-    def add(self, session: Session, site: str, shingles: np.ndarray, delta: int) -> None:
-        """Count one article of `site` holding `shingles` (delta +1) or no longer holding them
-        (delta -1, when its latest version is replaced): one executemany upsert."""
-        rows = [
-            {"site": site, "scheme": self.scheme, "shingle": h, "articles": delta}
-            for h in np.unique(shingles).tolist()
-        ]
-        if rows:
-            statement = _upsert(session, SiteShingle, ["site", "scheme", "shingle"])
-            session.connection().execute(statement, rows)
+    def limit(self, pages: int) -> float:
+        """How many of a site's other pages must hold a shingle for it to be furniture."""
+        return max(self.min_pages, self.share * pages)
 
-    def add_page(self, session: Session, site: str, delta: int) -> None:
-        statement = _upsert(session, SitePages, ["site", "scheme"])
-        session.connection().execute(
-            statement, [{"site": site, "scheme": self.scheme, "articles": delta}]
+    def count(
+        self,
+        session: Session,
+        article_id: str,
+        new: tuple[str | None, np.ndarray],
+        old: tuple[str | None, np.ndarray] | None = None,
+    ) -> None:
+        """An article's latest version, at site `new[0]` with distinct shingles `new[1]`,
+        replaces its previous one (`old`, None for a first version) in its site's counts:
+        only the shingles that differ change when the site stays."""
+        site, shingles = new
+        if old is not None and old[0] is not None and old[0] == site:
+            row = self._site(session, site)
+            self._add(session, row, np.setdiff1d(old[1], shingles), -1, 0)
+            self._add(session, row, np.setdiff1d(shingles, old[1]), 1, article_salt(article_id))
+            return
+        if old is not None and old[0] is not None:
+            row = self._site(session, old[0])
+            self._add(session, row, old[1], -1, 0)
+            row.pages -= 1
+        if site is not None:
+            row = self._site(session, site)
+            self._add(session, row, shingles, 1, article_salt(article_id))
+            row.pages += 1
+            if row.pages % PRUNE_EVERY == 0:
+                self._prune(session, row)
+
+    def _site(self, session: Session, site: str) -> FurnitureSite:
+        row = session.scalars(
+            select(FurnitureSite).where(
+                FurnitureSite.site == site, FurnitureSite.scheme == self.scheme
+            )
+        ).first()
+        if row is None:
+            row = FurnitureSite(site=site, scheme=self.scheme, pages=0)
+            session.add(row)
+            session.flush()
+        return row
+
+    def _add(
+        self, session: Session, site: FurnitureSite, shingles: np.ndarray, delta: int, salt: int
+    ) -> None:
+        """Count one more (delta +1) or one fewer (-1) page of `site` holding `shingles`:
+        rows that exist change; a new shingle gets a row only if drawn (+1 only), with the
+        pages it was expected to be on before this one. While every new shingle is drawn this
+        is one upsert; otherwise an update of the rows there are, then an insert of the drawn
+        shingles that have none."""
+        if not len(shingles):
+            return
+        probability = 1.0 if delta < 0 else min(1.0, HOLD_AFTER / self.limit(site.pages))
+        connection = session.connection()
+        if delta > 0 and probability >= 1.0:
+            upsert = dialect_insert(session, FurnitureShingle)
+            connection.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["site_id", "shingle"],
+                    set_={"articles": FurnitureShingle.articles + upsert.excluded.articles},
+                ),
+                [{"site_id": site.id, "shingle": h, "articles": 1} for h in shingles.tolist()],
+            )
+            return
+        for chunk in _chunks(shingles):
+            connection.execute(
+                update(FurnitureShingle)
+                .where(FurnitureShingle.site_id == site.id, FurnitureShingle.shingle.in_(chunk))
+                .values(articles=FurnitureShingle.articles + delta)
+            )
+        drawn = shingles[sampled(shingles, salt, probability)] if delta > 0 else shingles[:0]
+        if len(drawn):
+            articles = round(1 / probability)
+            connection.execute(
+                dialect_insert(session, FurnitureShingle).on_conflict_do_nothing(),
+                [{"site_id": site.id, "shingle": h, "articles": articles} for h in drawn.tolist()],
+            )
+
+    def _prune(self, session: Session, site: FurnitureSite) -> None:
+        """Drop the rows of `site` that are far below its limit now."""
+        session.execute(
+            delete(FurnitureShingle).where(
+                FurnitureShingle.site_id == site.id,
+                FurnitureShingle.articles < self.limit(site.pages) / PRUNE_BELOW,
+            )
         )
 
+    def _rows(self, session: Session, site_id: int, shingles: np.ndarray) -> dict[int, int]:
+        """The rows of `site_id` among the distinct `shingles`: shingle -> articles."""
+        found: dict[int, int] = {}
+        for chunk in _chunks(shingles):
+            found.update(
+                session.execute(
+                    select(FurnitureShingle.shingle, FurnitureShingle.articles).where(
+                        FurnitureShingle.site_id == site_id, FurnitureShingle.shingle.in_(chunk)
+                    )
+                )
+                .tuples()
+                .all()
+            )
+        return found
+
     def pages(self, session: Session, site: str) -> int:
+        """How many articles of `site` the counts cover."""
         return (
             session.scalar(
-                select(SitePages.articles).where(
-                    SitePages.site == site, SitePages.scheme == self.scheme
+                select(FurnitureSite.pages).where(
+                    FurnitureSite.site == site, FurnitureSite.scheme == self.scheme
                 )
             )
             or 0
         )
 
     def counts(self, session: Session, site: str, shingles: np.ndarray) -> np.ndarray:
-        """How many articles of `site` hold each of `shingles` (same shape)."""
-        wanted = np.unique(shingles)
-        found: dict[int, int] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK].tolist()
-            found.update(
-                session.execute(
-                    select(SiteShingle.shingle, SiteShingle.articles).where(
-                        SiteShingle.site == site,
-                        SiteShingle.scheme == self.scheme,
-                        SiteShingle.shingle.in_(chunk),
-                    )
-                )
-                .tuples()
-                .all()
+        """About how many articles of `site` hold each of `shingles` (same shape; 0 for a
+        shingle without a row)."""
+        site_id = session.scalar(
+            select(FurnitureSite.id).where(
+                FurnitureSite.site == site, FurnitureSite.scheme == self.scheme
             )
+        )
+        wanted = np.unique(shingles)
+        found = {} if site_id is None else self._rows(session, site_id, wanted)
         lookup = np.array([found.get(h, 0) for h in wanted.tolist()], dtype=np.int64)
         return lookup[np.searchsorted(wanted, shingles)]
 
     def clear(self, session: Session) -> None:
-        """Zero every count of this scheme (before they are rebuilt from the stored texts)."""
+        """Forget every count of this scheme (before they are rebuilt from the stored texts)."""
+        sites = select(FurnitureSite.id).where(FurnitureSite.scheme == self.scheme)
+        session.execute(delete(FurnitureShingle).where(FurnitureShingle.site_id.in_(sites)))
         session.execute(
-            update(SiteShingle).where(SiteShingle.scheme == self.scheme).values(articles=0)
+            update(FurnitureSite).where(FurnitureSite.scheme == self.scheme).values(pages=0)
         )
-        session.execute(update(SitePages).where(SitePages.scheme == self.scheme).values(articles=0))
 
 
 def furniture_positions(

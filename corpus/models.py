@@ -129,25 +129,28 @@ class StoredSignature(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class SiteShingle(Base):
-    """How many articles of one site (host) hold a shingle in their latest version: shingles
-    held by many of a site's pages are its furniture (menus, promos, footers)."""
+class FurnitureSite(Base):
+    """A site (host) whose pages' shingles are counted for one shingling scheme, with how many
+    of its articles the counts of `furniture_shingles` cover."""
 
-    __tablename__ = "site_shingles"
+    __tablename__ = "furniture_sites"
+    __table_args__ = (UniqueConstraint("site", "scheme", name="uq_furniture_site"),)
 
-    site: Mapped[str] = mapped_column(String(255), primary_key=True)
-    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(255))
+    scheme: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(Integer)
+
+
+class FurnitureShingle(Base):
+    """About how many articles of one site hold a shingle in their latest version, for the
+    shingles that may be its furniture (`corpus.furniture` says which get a row)."""
+
+    __tablename__ = "furniture_shingles"
+    __table_args__ = {"sqlite_with_rowid": False}  # the primary key is the table
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("furniture_sites.id"), primary_key=True)
     shingle: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    articles: Mapped[int] = mapped_column(Integer)
-
-
-class SitePages(Base):
-    """How many articles of one site the shingle counts of `site_shingles` cover."""
-
-    __tablename__ = "site_pages"
-
-    site: Mapped[str] = mapped_column(String(255), primary_key=True)
-    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
     articles: Mapped[int] = mapped_column(Integer)
 
 

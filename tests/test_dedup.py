@@ -470,7 +470,7 @@ def test_stories_of_one_site_stay_apart_with_the_redis_index(db_url, seeds, redi
 
 
 def test_furniture_counts_follow_the_latest_version(db_url, seeds):
-    from corpus.models import SitePages
+    from corpus.models import FurnitureSite
 
     store = open_store(db_url)
     first = furnished_pages(seeds, "daily.example")[0]
@@ -478,7 +478,7 @@ def test_furniture_counts_follow_the_latest_version(db_url, seeds):
     updated = page("daily.example", "story-0", first.article.text + "\nUpdate: more details.")
     save(store, [updated])
     with store.sessions() as session:
-        assert session.scalar(select(SitePages.articles)) == 1  # one article, two versions
+        assert session.scalar(select(FurnitureSite.pages)) == 1  # one article, two versions
 
 
 def _syndication(url: str) -> None:
