@@ -24,7 +24,7 @@ from config import FetchSettings
 from corpus.fetch_state import FetchMemory
 from extractors import Document, FailureStage, InputFailure
 from extractors.article import DocumentKind
-from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators, host_key
+from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators
 from fetching.parallel import run_by_host
 from fetching.polling import FeedPoll, poll_feeds, remember_feeds
 from fetching.sitemap_polling import DateWindow, SitemapPoll, poll_sitemaps, remember_sitemaps
@@ -142,10 +142,7 @@ class PageFetcher:
     ) -> list[FetchResponse | FetchError]:
         """Each target's response or fetch error, in order."""
         config = self.fetcher.config
-        jobs = [
-            (host_key(request_url(target.url)), partial(self._fetch_one, target, known))
-            for target in targets
-        ]
+        jobs = [(target.host, partial(self._fetch_one, target, known)) for target in targets]
         return run_by_host(
             jobs,
             config.concurrent_fetches,

@@ -6,11 +6,11 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from corpus.identity import canonical_url
 from extractors import FailureStage, InputFailure
-from fetching.urls import NOT_UTF8_PREFIX, fetch_key
+from fetching.http import host_key
+from fetching.urls import NOT_UTF8_PREFIX, fetch_key, request_url
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,11 @@ class FetchTarget:
     def key(self) -> str:
         """The canonical URL its fetch state is stored under."""
         return fetch_key(self.url)
+
+    @property
+    def host(self) -> str:
+        """What per-host politeness counts its request under (`host_key`)."""
+        return host_key(request_url(self.url))
 
 
 def url_list_targets(urls: list[str]) -> list[FetchTarget | InputFailure]:
@@ -54,11 +59,13 @@ def interleaved_by_host(
     """`targets` reordered to take one host's URLs in turn with the others' (round robin, each
     host's in their order; hosts in order of first appearance), so that a batch holds as many
     hosts as the list has: a list or feed grouped by host would otherwise fill each batch with
-    one or two hosts, each allowed one request per `min_host_interval_seconds`. Failures
-    without a URL to fetch come first."""
+    one or two hosts, each allowed one request per `min_host_interval_seconds`. Hosts are
+    told apart as politeness tells them (`FetchTarget.host`); failures without a URL to fetch
+    come first."""
     queues: dict[str | None, deque[FetchTarget | InputFailure]] = {}
     for target in targets:
-        queues.setdefault(_host(target), deque()).append(target)
+        host = target.host if isinstance(target, FetchTarget) else None
+        queues.setdefault(host, deque()).append(target)
     ordered = list(queues.pop(None, ()))
     while queues:
         for host in list(queues):
@@ -66,14 +73,3 @@ def interleaved_by_host(
             if not queues[host]:
                 del queues[host]
     return ordered
-
-
-def _host(target: FetchTarget | InputFailure) -> str | None:
-    """The target's host; "" for a URL that does not parse (its fetch fails with the reason),
-    None for a failure."""
-    if not isinstance(target, FetchTarget):
-        return None
-    try:
-        return urlsplit(target.url).hostname or ""
-    except ValueError:
-        return ""
