@@ -96,20 +96,13 @@ class ExtractionPool:
     def submit(
         self, documents: Sequence[Document | InputFailure]
     ) -> list[Future[list[Extracted | InputFailure]]]:
-        """Queue `documents` in chunks; `collect` the returned futures for the results."""
+        """Queue `documents` in chunks, one future per chunk, in input order."""
         return [
             self._executor.submit(
                 extract_many, documents[start : start + self.chunk_size], self.config
             )
             for start in range(0, len(documents), self.chunk_size)
         ]
-
-    @staticmethod
-    def collect(
-        chunks: Sequence[Future[list[Extracted | InputFailure]]],
-    ) -> list[Extracted | InputFailure]:
-        """The results of `submit`'s chunks, in input order (waits for each)."""
-        return [result for chunk in chunks for result in chunk.result()]
 
     def extract(
         self, documents: Sequence[Document | InputFailure]
