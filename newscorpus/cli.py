@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -82,6 +83,7 @@ def _run_flow(
     from newscorpus.prefect_env import prefect_api
     from newscorpus.terminal import console_for, print_table, progress_bar, terminal_logs
 
+    expected = cache(expected)  # the progress bar and `_load_flow` both ask (a folder walk)
     with progress_bar(args.command, expected) as stderr, prefect_api() as api:
         flow = _load_flow(name, args, expected)
         from corpus.runs import RunCancelled
