@@ -79,9 +79,13 @@ class SiteCounts:
         self.share = share
         self.min_pages = min_pages
 
-    def limit(self, pages: int) -> float:
-        """How many of a site's other pages must hold a shingle for it to be furniture."""
-        return max(self.min_pages, self.share * pages)
+    def limit(self, pages: int | np.ndarray) -> float | np.ndarray:
+        """How many of a site's other pages must hold a shingle for it to be furniture (for
+        each count, when `pages` is an array)."""
+        return np.maximum(self.min_pages, self.share * pages)
+
+    def _site_limit(self, site: FurnitureSite) -> float:
+        return float(self.limit(site.pages))
 
     def count(
         self,
@@ -132,7 +136,7 @@ class SiteCounts:
         shingles that have none."""
         if not len(shingles):
             return
-        probability = 1.0 if delta < 0 else min(1.0, HOLD_AFTER / self.limit(site.pages))
+        probability = 1.0 if delta < 0 else min(1.0, HOLD_AFTER / self._site_limit(site))
         connection = session.connection()
         if delta > 0 and probability >= 1.0:
             upsert = dialect_insert(session, FurnitureShingle)
@@ -163,7 +167,7 @@ class SiteCounts:
         session.execute(
             delete(FurnitureShingle).where(
                 FurnitureShingle.site_id == site.id,
-                FurnitureShingle.articles < self.limit(site.pages) / PRUNE_BELOW,
+                FurnitureShingle.articles < self._site_limit(site) / PRUNE_BELOW,
             )
         )
 
@@ -223,8 +227,6 @@ def furniture_positions(
     shingles: np.ndarray,
     in_own: np.ndarray,
     in_candidate: np.ndarray,
-    share: float,
-    min_pages: int,
 ) -> np.ndarray:
     """Which positions (rows: candidates, columns: MinHash positions) hold a shingle that is
     furniture of the new page's site or of the candidate's site. `shingles` are the shingles
@@ -237,7 +239,7 @@ def furniture_positions(
             [int(own_site == site) + int(cand == site) for cand in candidate_sites]
         )
         other_pages = counts.pages(session, site) - pair_here  # per candidate
-        eligible = rows & (other_pages >= min_pages)
+        eligible = rows & (other_pages >= counts.min_pages)
         if not eligible.any():
             continue
         held = counts.counts(session, site, shingles[eligible])
@@ -247,7 +249,7 @@ def furniture_positions(
             - in_candidate[eligible]
             * np.array([cand == site for cand in candidate_sites])[eligible, None]
         )
-        limit = np.maximum(min_pages, share * other_pages[eligible])[:, None]
+        limit = np.asarray(counts.limit(other_pages[eligible]))[:, None]
         furniture[eligible] |= held >= limit
     return furniture
 
@@ -257,8 +259,6 @@ def without_furniture(
     session: Session,
     own: tuple[str | None, np.ndarray],
     candidate: tuple[str | None, np.ndarray],
-    share: float,
-    min_pages: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The distinct shingle hashes of a pair of pages (site, hashes) without the shingles that
     are furniture of either page's site."""
@@ -267,7 +267,6 @@ def without_furniture(
         counts, session, own[0], [candidate[0]], union[None, :],
         np.isin(union, own[1])[None, :].astype(np.int64),
         np.isin(union, candidate[1])[None, :].astype(np.int64),
-        share, min_pages,
     )[0]  # fmt: skip
     left_out = union[furniture]
     return (

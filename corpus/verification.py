@@ -78,8 +78,6 @@ class PairVerifier:
             self.hasher.minimal_shingles(union),
             (own == union).astype(np.int64),
             (others == union).astype(np.int64),
-            self.config.site_furniture_share,
-            self.config.site_furniture_min_pages,
         )
 
     def content(
@@ -109,9 +107,8 @@ class PairVerifier:
             candidate = candidates[index]
             theirs = self.hasher.distinct_shingle_hashes(texts[candidate.version_id])
             mine, theirs = without_furniture(
-                self.sites, session, (site_of(url), shingles), (site_of(candidate.url), theirs),
-                self.config.site_furniture_share, self.config.site_furniture_min_pages,
-            )  # fmt: skip
+                self.sites, session, (site_of(url), shingles), (site_of(candidate.url), theirs)
+            )
             shared = len(np.intersect1d(mine, theirs, assume_unique=True))
             union = len(mine) + len(theirs) - shared
             jaccard[n] = shared / union if union else 0.0
