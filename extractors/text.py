@@ -237,10 +237,10 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     return _bridge_back(scores, start, end, rules), end
 
 
-def _next_text_line(scores: list[float], end: int, gap: int) -> int | None:
-    """The nearest line from `end` on, at most `gap` lines on, that scores above 0; None when
-    a boundary comes first."""
-    for n in range(end, min(len(scores), end + gap + 1)):
+def _nearest_text_line(scores: list[float], lines: range) -> int | None:
+    """The first of `lines` (nearest the core first) that scores above 0; None when a
+    boundary comes first."""
+    for n in lines:
         if scores[n] == _BOUNDARY:
             return None
         if scores[n] > 0:
@@ -259,7 +259,9 @@ def _bridge_forward(
     gap = rules.setting("text", "bridge_forward_lines")
     share = rules.setting("text", "bridge_forward_share")
     core = sum(score for score in scores[start:end] if score != _BOUNDARY)
-    while (first := _next_text_line(scores, end, gap)) is not None:
+    while (
+        first := _nearest_text_line(scores, range(end, min(len(scores), end + gap + 1)))
+    ) is not None:
         running, best, best_end = 0.0, 0.0, first
         for n in range(first, len(scores)):
             if scores[n] == _BOUNDARY or running + scores[n] <= 0:
@@ -275,17 +277,6 @@ def _bridge_forward(
     return end
 
 
-def _last_text_line(scores: list[float], start: int, gap: int) -> int | None:
-    """The nearest line before `start`, at most `gap` lines back, that scores above 0; None
-    when a boundary comes first."""
-    for n in range(start - 1, max(-1, start - 1 - gap), -1):
-        if scores[n] == _BOUNDARY:
-            return None
-        if scores[n] > 0:
-            return n
-    return None
-
-
 def _bridge_back(scores: list[float], start: int, end: int, rules: RuleSet) -> int:
     """The core's start moved back across a module inside the article (a "Most read" box with
     its headlines): when a run of text ends at most `bridge_back_lines` lines before the core,
@@ -293,7 +284,7 @@ def _bridge_back(scores: list[float], start: int, end: int, rules: RuleSet) -> i
     article's first part."""
     gap = rules.setting("text", "bridge_back_lines")
     core = sum(score for score in scores[start:end] if score != _BOUNDARY)
-    last = _last_text_line(scores, start, gap)
+    last = _nearest_text_line(scores, range(start - 1, max(-1, start - 1 - gap), -1))
     if last is None:
         return start
     running, best, best_start = 0.0, 0.0, start
