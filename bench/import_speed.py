@@ -19,6 +19,10 @@ weighs on all alike:
 
 Prints the median seconds per command and each one's speed relative to the plain script and
 to `before`.
+
+`--store-only` times the store stage alone, in this process: the same pages' articles
+(extracted once, untimed) saved in batches of 64 into a fresh SQLite corpus, `--rounds` times;
+CPU seconds per round. Run it with another checkout's interpreter to time that checkout's store.
 """
 
 from __future__ import annotations
@@ -76,6 +80,28 @@ def plain_script(directory: Path) -> None:
     print(f"{len(texts)} articles, {duplicates} near duplicates")
 
 
+def store_stage(pages: Path, rounds: int) -> None:
+    """CPU seconds of `CorpusStore.save_batch` over the articles of `pages`, per round."""
+    from corpus.store import open_store
+    from extractors import Extracted, extract_many, iter_documents
+
+    articles = [
+        item for item in extract_many(iter_documents([str(pages)])) if isinstance(item, Extracted)
+    ]
+    seconds = []
+    for round_number in range(rounds):
+        store = open_store(f"sqlite:///{pages.parent}/store-{round_number}.db")
+        run_id = store.start_run("bench", {})
+        start = time.process_time()
+        for first in range(0, len(articles), 64):
+            store.save_batch(run_id, articles[first : first + 64])
+        seconds.append(time.process_time() - start)
+        store.engine.dispose()
+    rounds_text = ", ".join(f"{value:.2f}" for value in seconds)
+    print(f"store stage, {len(articles)} articles: CPU s per round {rounds_text}; "
+          f"median {statistics.median(seconds):.2f}")  # fmt: skip
+
+
 def timed_command(command: list[str], env: dict[str, str], cwd: Path) -> float:
     """Seconds `command` took, run in `cwd` (no ./config/newscorpus.toml there: each checkout
     runs on its own shipped defaults)."""
@@ -95,6 +121,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--runner", default="processes,sequential", help="comma-separated")
     parser.add_argument("--plain", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store-only", action="store_true")
     args = parser.parse_args()
     if args.plain:
         plain_script(args.plain)
@@ -105,6 +132,9 @@ def main() -> None:
     count = copy_pages({"zyte": args.zyte, "fundus": args.fundus}, pages)
     size = sum(p.stat().st_size for p in pages.iterdir())
     print(f"{count} pages, {size / 1e6:.0f} MB of HTML in {pages}; {os.cpu_count()} cores")
+    if args.store_only:
+        store_stage(pages, args.rounds)
+        return
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "DO_NOT_TRACK": "1"}
     newscorpus = str(Path(sys.executable).parent / "newscorpus")
     commands: dict[str, list[str]] = {"plain script": [sys.executable, __file__, "--plain"]}

@@ -192,8 +192,9 @@ class NearDuplicateDeduplicator:
             last = rows[-1][0]
         record_state(session, name, "1")
 
-    def _count_site(self, session: Session, version: ArticleVersion, shingles: np.ndarray) -> None:
-        """`version` replaces its article's previous version in its site's shingle counts."""
+    def _count_site(self, session: Session, version: ArticleVersion, shingles: np.ndarray) -> int:
+        """`version` replaces its article's previous version in its site's shingle counts;
+        returns how many pages of its site they now cover."""
         old = None
         if version.version > 1:
             previous = session.execute(
@@ -204,7 +205,7 @@ class NearDuplicateDeduplicator:
             ).first()
             if previous is not None:
                 old = (site_of(previous.url), self.hasher.distinct_shingle_hashes(previous.text))
-        self.sites.count(session, version.article_id, (site_of(version.url), shingles), old)
+        return self.sites.count(session, version.article_id, (site_of(version.url), shingles), old)
 
     def _recluster_step(self) -> ReclusterStep:
         """Re-clustering with a fresh in-memory index of the versions already re-clustered."""
@@ -234,21 +235,22 @@ class NearDuplicateDeduplicator:
         shingles = self.hasher.distinct_shingle_hashes(version.text)
         signature = self.hasher.sign_distinct(shingles)
         session.add(self.signatures.row(version.id, signature))
-        self._count_site(session, version, shingles)
+        site_pages = self._count_site(session, version, shingles)
         if not assign_exact(session, version):
             found = self._candidate_ids(signature)
             self._assign_near(session, version, signature, shingles, found)
-        self._recheck_new_site(session, site_of(version.url))
+        self._recheck_new_site(session, site_of(version.url), site_pages)
         self._staged_ids.append(version.id)
         self._staged_bands.append(self._bands(signature.hashvalues))
 
-    def _recheck_new_site(self, session: Session, site: str | None) -> None:
+    def _recheck_new_site(self, session: Session, site: str | None, pages: int) -> None:
         """A site's furniture is learnt from its other pages: pairs of its first
         `site_furniture_min_pages + 1` pages were compared without it. When the site reaches
-        the page that makes it known, each of those pages that is a duplicate is verified
-        again against its cluster's members, and leaves the cluster when none matches now."""
+        the page that makes it known (its counts cover `pages` now), each of those pages that
+        is a duplicate is verified again against its cluster's members, and leaves the cluster
+        when none matches now."""
         known_from = self.config.site_furniture_min_pages + 2
-        if site is None or self.sites.pages(session, site) != known_from:
+        if site is None or pages != known_from:
             return
         session.flush()
         members = session.scalars(

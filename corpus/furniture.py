@@ -30,12 +30,11 @@ from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.orm import Session
 
 from corpus.minhash import splitmix64
 from corpus.models import FurnitureShingle, FurnitureSite
-from corpus.upsert import dialect_insert
 
 _CHUNK = 1000  # values per IN list
 HOLD_AFTER = 8  # a shingle on `limit` pages gets its row after about limit / HOLD_AFTER of them
@@ -56,6 +55,26 @@ def _chunks(values: np.ndarray) -> Iterator[list[int]]:
     """`values` as lists of at most `_CHUNK` Python ints (one IN list each)."""
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK].tolist()
+
+
+_TABLE = FurnitureShingle.__tablename__
+_INSERT_ROW = (
+    f"INSERT INTO {_TABLE} (site_id, shingle, articles) VALUES ({{0}}, {{0}}, {{0}}) "
+    "ON CONFLICT (site_id, shingle) DO {1}"
+)
+_ADD_TO_ROW = f"UPDATE SET articles = {_TABLE}.articles + excluded.articles"
+_KEEP_ROW = "NOTHING"
+
+
+def _insert_rows(
+    connection: Connection, site_id: int, shingles: np.ndarray, articles: int, on_conflict: str
+) -> None:
+    """A row `(site_id, shingle, articles)` for each of `shingles`, in one executemany straight
+    through the driver (SQLite and PostgreSQL spell the upsert alike): a page adds hundreds of
+    rows, and SQLAlchemy's handling of each row's parameters cost more than the inserts."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    rows = [(site_id, shingle, articles) for shingle in shingles.tolist()]
+    connection.exec_driver_sql(_INSERT_ROW.format(mark, on_conflict), rows)
 
 
 def article_salt(article_id: str) -> int:
@@ -93,26 +112,29 @@ class SiteCounts:
         article_id: str,
         new: tuple[str | None, np.ndarray],
         old: tuple[str | None, np.ndarray] | None = None,
-    ) -> None:
+    ) -> int:
         """An article's latest version, at site `new[0]` with distinct shingles `new[1]`,
         replaces its previous one (`old`, None for a first version) in its site's counts:
-        only the shingles that differ change when the site stays."""
+        only the shingles that differ change when the site stays. Returns how many pages the
+        counts of the new site now cover (0 without a site)."""
         site, shingles = new
         if old is not None and old[0] is not None and old[0] == site:
             row = self._site(session, site)
             self._add(session, row, np.setdiff1d(old[1], shingles), -1, 0)
             self._add(session, row, np.setdiff1d(shingles, old[1]), 1, article_salt(article_id))
-            return
+            return row.pages
         if old is not None and old[0] is not None:
             row = self._site(session, old[0])
             self._add(session, row, old[1], -1, 0)
             row.pages -= 1
-        if site is not None:
-            row = self._site(session, site)
-            self._add(session, row, shingles, 1, article_salt(article_id))
-            row.pages += 1
-            if row.pages % PRUNE_EVERY == 0:
-                self._prune(session, row)
+        if site is None:
+            return 0
+        row = self._site(session, site)
+        self._add(session, row, shingles, 1, article_salt(article_id))
+        row.pages += 1
+        if row.pages % PRUNE_EVERY == 0:
+            self._prune(session, row)
+        return row.pages
 
     def _site(self, session: Session, site: str) -> FurnitureSite:
         row = session.scalars(
@@ -139,14 +161,7 @@ class SiteCounts:
         probability = 1.0 if delta < 0 else min(1.0, HOLD_AFTER / self._site_limit(site))
         connection = session.connection()
         if delta > 0 and probability >= 1.0:
-            upsert = dialect_insert(session, FurnitureShingle)
-            connection.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=["site_id", "shingle"],
-                    set_={"articles": FurnitureShingle.articles + upsert.excluded.articles},
-                ),
-                [{"site_id": site.id, "shingle": h, "articles": 1} for h in shingles.tolist()],
-            )
+            _insert_rows(connection, site.id, shingles, 1, _ADD_TO_ROW)
             return
         for chunk in _chunks(shingles):
             connection.execute(
@@ -156,11 +171,7 @@ class SiteCounts:
             )
         drawn = shingles[sampled(shingles, salt, probability)] if delta > 0 else shingles[:0]
         if len(drawn):
-            articles = round(1 / probability)
-            connection.execute(
-                dialect_insert(session, FurnitureShingle).on_conflict_do_nothing(),
-                [{"site_id": site.id, "shingle": h, "articles": articles} for h in drawn.tolist()],
-            )
+            _insert_rows(connection, site.id, drawn, round(1 / probability), _KEEP_ROW)
 
     def _prune(self, session: Session, site: FurnitureSite) -> None:
         """Drop the rows of `site` that are far below its limit now."""
