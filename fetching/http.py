@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -155,7 +156,7 @@ def host_key(url: str) -> str:
         return url
 
 
-def pinned_request(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+def pinned_request(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, Any]]:
     """URL, headers and httpx extensions that connect to the checked `address` while the
     server (Host header) and TLS (SNI, certificate check) still see the URL's host name."""
     parts = urlsplit(url)
@@ -317,6 +318,7 @@ class Fetcher:
         for address in addresses or (None,):
             target, headers, extensions = pinned_request(url, address)
             headers.update(validators.headers())
+            extensions["trace"] = self._on_sending(host_key(url))
             try:
                 with self.client.stream(
                     "GET", target, headers=headers, extensions=extensions
@@ -332,6 +334,16 @@ class Fetcher:
         raise _Retryable(
             f"connection failed{where} ({type(failure).__name__}: {failure})"
         ) from failure
+
+    def _on_sending(self, host: str) -> Callable[[str, dict[str, Any]], None]:
+        """An httpx trace hook that tells the throttle when the request's first bytes go out,
+        so the host's interval runs from when it was really asked."""
+
+        def trace(event: str, _info: dict[str, Any]) -> None:
+            if event.endswith(".send_request_headers.started"):
+                self.throttle.sent(host)
+
+        return trace
 
     def _handle(
         self, url: str, response: httpx.Response, accept: Collection[str] | None

@@ -63,6 +63,12 @@ class HostThrottle:
             waited += pause
             slept_after = last  # another request to the host since then means waiting again
 
+    def sent(self, host: str) -> None:
+        """The request `wait` let go to `host` leaves only now (a new connection, or a thread
+        that ran late on a busy machine): the host's interval counts from now."""
+        with self._lock:
+            self._last[host] = max(self._last.get(host, 0.0), self.clock())
+
     @contextmanager
     def request(self, host: str) -> Iterator[float]:
         """Hold one of `host`'s request slots and one overall, then wait for the host's

@@ -158,3 +158,12 @@ def test_request_url_drops_only_tracking_and_fragment():
 def test_url_list_skips_blanks_and_comments():
     lines = ["# morning list\n", "https://a.example/1\n", "\n", "  https://b.example/2  \n"]
     assert read_url_list(lines) == ["https://a.example/1", "https://b.example/2"]
+
+
+def test_a_hosts_interval_counts_from_when_its_request_left():
+    now = [100.0]
+    throttle = HostThrottle(1.0, clock=lambda: now[0], sleep=lambda _s: None)
+    throttle.wait("a.example")
+    now[0] += 0.3  # the request's thread ran late: it left 0.3 s after being let go
+    throttle.sent("a.example")
+    assert throttle.ready_in("a.example") == pytest.approx(1.0)

@@ -9,7 +9,8 @@ import brotli
 import pytest
 from localsite import Reply, article_html
 
-from fetching.http import PAGE_TYPES, Fetcher, FetchError, Validators
+from fetching.http import PAGE_TYPES, Fetcher, FetchError, Validators, host_key
+from fetching.politeness import HostThrottle
 
 
 @pytest.fixture
@@ -321,3 +322,14 @@ def test_when_no_address_answers_every_one_is_named(site, fetch_config):
         pytest.raises(FetchError, match=r"connection failed to 127.0.0.2, 127.0.0.3 \(Connect"),
     ):
         client.fetch(f"http://news.test:{port}/x")
+
+
+def test_the_throttle_hears_when_each_request_leaves(site, fetch_config):
+    readings = iter([1.0])  # the throttle's clock: 1.0 when the request is let go, then 5.0
+    url = site.route("/a", Reply(body=article_html("A", "rail")))
+    with Fetcher(fetch_config.model_copy(update=dict(obey_robots=False))) as client:
+        client.throttle = HostThrottle(10.0, clock=lambda: next(readings, 5.0))
+        client.fetch(url)
+        # let go at 1.0, its headers sent at 5.0 (as if its thread had run late): the host's
+        # interval runs from 5.0
+        assert client.throttle.ready_in(host_key(url)) == 10.0
