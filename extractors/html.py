@@ -89,25 +89,33 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
     return ParsedPage(html, tree, list(tree.iter(Element)), warnings)
 
 
+def is_sentence_paragraph(line: str, shortest: int) -> bool:
+    """A line of at least `shortest` characters that ends like a sentence."""
+    return ends_sentence(line) and len(line) >= shortest
+
+
 def is_prose(line: str, rules: RuleSet) -> bool:
     """A line long enough to be an article paragraph, ending like a sentence."""
-    return ends_sentence(line) and len(line) >= rules.setting("html", "follow_prose_chars")
+    return is_sentence_paragraph(line, rules.setting("html", "follow_prose_chars"))
 
 
-def opens_section(line: str, following: list[str], rules: RuleSet) -> bool:
-    """After a subheading: a shorter sentence paragraph that full prose follows (the article
-    goes on under the subheading; a teaser under a heading stands alone)."""
-    shortest = rules.setting("html", "heading_prose_chars")
-    return (
-        ends_sentence(line) and len(line) >= shortest and any(is_prose(f, rules) for f in following)
-    )
+def may_continue(line: str, pending: list[str], rules: RuleSet) -> bool:
+    """Whether `line`, not prose itself, may stand between the extracted text and the prose
+    that follows (`pending`: the lines since the last prose). Any line may follow prose or a
+    shorter sentence paragraph (a subheading, a short paragraph, a quote); after a line that is
+    neither (a subheading) only a sentence paragraph of `heading_prose_chars` opening its
+    section: two short lines in a row, or a kicker and a headline, are no article text."""
+    if not pending or is_sentence_paragraph(pending[-1], rules.setting("html", "prose_line_chars")):
+        return True
+    return is_sentence_paragraph(line, rules.setting("html", "heading_prose_chars"))
 
 
 def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> list[str]:
     """Sentence paragraphs that directly follow the extracted text on the (pruned) page: the
     rest of an article split over several containers, which trafilatura keeps only in part.
-    Stops at the first debris line, heading of a teaser or comment section, or two lines in a
-    row that are not prose (a subheading and the section it opens count as prose)."""
+    Stops at the first debris line, heading of a teaser or comment section, or line that
+    cannot continue the article (`may_continue`); lines after the last prose paragraph are
+    left out."""
     wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS}
     # The last anchor on the page, looked for from the end (only lines after it matter).
     last = next((n for n in reversed(range(len(lines))) if normalized(lines[n]) in wanted), None)
@@ -115,17 +123,16 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
         return []
     found: list[str] = []
     pending: list[str] = []
-    after = lines[last + 1 :]
-    for n, line in enumerate(after):
+    for line in lines[last + 1 :]:
         if rules.debris_kind(line) or rules.is_teaser_heading(line) or rules.is_end_heading(line):
             break
-        if is_prose(line, rules) or (pending and opens_section(line, after[n + 1 : n + 2], rules)):
+        if is_prose(line, rules):
             found += [*pending, line]
             pending = []
-        elif pending:
-            break
-        else:
+        elif may_continue(line, pending, rules):
             pending.append(line)
+        else:
+            break
     return found
 
 

@@ -269,6 +269,21 @@ def test_prose_right_after_the_extracted_text_is_added_until_a_stop() -> None:
     assert following_prose(["Not on the page at all, this paragraph."], lines, RULES) == []
 
 
+def test_following_prose_crosses_short_paragraphs_and_subheadings_not_teasers() -> None:
+    long_line = BODY[0] + " " + BODY[1]
+    lines = [
+        BODY[0],
+        long_line.replace("Tuesday", "Monday"),
+        "“We will not wait another decade for this,” the mayor told reporters after the vote.",
+        "A subheading",
+        long_line.replace("Tuesday", "Friday"),
+        "World",
+        "Trams: the city's next big project is finally on its way to the northern districts!",
+        long_line.replace("Tuesday", "Sunday"),
+    ]
+    assert following_prose(BODY[:1], lines, RULES) == lines[1:5]
+
+
 @pytest.mark.parametrize(
     "byline",
     [
