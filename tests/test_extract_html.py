@@ -142,6 +142,20 @@ def test_teaser_link_paragraph_in_bold_is_removed() -> None:
     assert article.text.split("\n") == BODY
 
 
+def test_teaser_link_after_a_bold_label_is_removed() -> None:
+    middle = '<p><strong>READ ALSO |</strong> <a href="/v/1">Mayor says trams will run</a></p>'
+    article = extract_html(news_page(extra_middle=middle))
+    assert article.text.split("\n") == BODY
+
+
+def test_source_link_in_brackets_and_sentence_with_a_bold_phrase_are_not_teasers() -> None:
+    tree = fromstring(
+        "<div><p><b>[</b><a href='/v/1'><b>City Radio</b></a><b>]</b></p>"
+        "<p>The <b>mayor</b> spoke to <a href='/v/2'>City Radio</a> today.</p></div>"
+    )
+    assert prune_widgets(tree, RULES) == 0
+
+
 def test_pop_up_card_inside_a_sentence_is_removed_and_the_sentence_kept() -> None:
     card = "".join(f'<a href="/story/{n}">Headline of story {n}</a>' for n in range(3))
     sentence = BODY[2].replace(
