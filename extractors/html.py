@@ -2,8 +2,10 @@
 
 trafilatura runs with `include_comments=False` and its fast heuristics on a tree from which
 `extractors.prune` has removed page widgets; prose that directly follows its text on the page
-is added back (articles split over several containers), and `extractors.debris` removes what
-is still debris (captions, teaser lists, share and newsletter lines, repeated headlines...).
+is added back (articles split over several containers), so is the standfirst above it (the
+summary under the headline that the page's description repeats), and `extractors.debris`
+removes what is still debris (captions, teaser lists, share and newsletter lines, repeated
+headlines...).
 """
 
 from __future__ import annotations
@@ -136,6 +138,31 @@ def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> 
     return found
 
 
+def page_descriptions(tree: HtmlElement) -> set[str]:
+    """The page's summary as its meta tags give it (description, og: and twitter:), normalized."""
+    names = ("description", "og:description", "twitter:description")
+    return {
+        normalized(meta.get("content") or "")
+        for meta in tree.iter("meta")
+        if (meta.get("property") or meta.get("name") or "").lower() in names
+    }
+
+
+def page_standfirst(paragraphs: list[str], lines: list[str], descriptions: set[str]) -> list[str]:
+    """The standfirst (the summary under the headline, part of the article as the reader sees
+    it) when trafilatura left it out with the page header: the line before the extracted text
+    that the page's description repeats word for word, as one paragraph. Before the text means
+    before the first extracted sentence paragraph (a headline in the text does not count)."""
+    wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS and ends_sentence(p)}
+    for line in lines:
+        key = normalized(line)
+        if key in wanted:
+            return []
+        if len(line) >= _MIN_ANCHOR_CHARS and key in descriptions:
+            return [line]
+    return []
+
+
 def page_prose_chars(tree: HtmlElement, rules: RuleSet) -> int:
     """Characters of the page's prose: paragraphs (`<p>`) long enough to be article paragraphs
     that end like sentences. A cheap measure of how much article text the page holds, taken
@@ -194,11 +221,17 @@ def extract_html(
     page = parse_page(html, max_chars, max_elements)
     tree = page.tree
     meta = page_metadata(tree, url)  # before pruning: bylines and author boxes are widgets
+    descriptions = page_descriptions(tree)
     prose_chars = page_prose_chars(tree, rules)
     prune_widgets(tree, rules)
     paragraphs = _extract_body(tree, url, fast=True)
     if paragraphs:
-        paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
+        lines = visible_lines(tree)
+        paragraphs = [
+            *page_standfirst(paragraphs, lines, descriptions),
+            *paragraphs,
+            *following_prose(paragraphs, lines, rules),
+        ]
         draft = clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
     else:
         draft = Draft(meta.title, [], meta.published)

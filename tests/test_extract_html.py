@@ -9,8 +9,8 @@ from trafilatura.xpaths import AUTHOR_XPATHS
 
 from extractors import Document, extract_document
 from extractors.bylines import byline_candidates, find_author
-from extractors.debris import is_contact_plea
-from extractors.html import extract_html, following_prose
+from extractors.debris import is_contact_plea, normalized
+from extractors.html import extract_html, following_prose, page_standfirst
 from extractors.prune import class_words, is_link_list, prune_widgets
 from extractors.rules import load_rules
 
@@ -296,6 +296,18 @@ def test_following_prose_crosses_short_paragraphs_and_subheadings_not_teasers() 
         long_line.replace("Tuesday", "Sunday"),
     ]
     assert following_prose(BODY[:1], lines, RULES) == lines[1:5]
+
+
+def test_standfirst_the_description_repeats_is_added_before_the_text() -> None:
+    standfirst = "Three tram lines and frozen fares: what the new budget means for commuters."
+    lines = ["Home", "Council approves transport budget", standfirst, BODY[0], BODY[1], "Sport"]
+    extracted = ["Council approves transport budget", BODY[0], BODY[1]]
+    descriptions = {normalized(standfirst)}
+    assert page_standfirst(extracted, lines, descriptions) == [standfirst]
+    # Not when trafilatura kept it, when it stands after the text, or when it is no description.
+    assert page_standfirst([standfirst, *extracted], lines, descriptions) == []
+    assert page_standfirst(extracted, [*lines[3:], standfirst], descriptions) == []
+    assert page_standfirst(extracted, lines, {normalized(BODY[3])}) == []
 
 
 @pytest.mark.parametrize(
