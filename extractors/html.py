@@ -115,18 +115,23 @@ def may_continue(line: str, pending: list[str], rules: RuleSet) -> bool:
 def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> list[str]:
     """Sentence paragraphs that directly follow the extracted text on the (pruned) page: the
     rest of an article split over several containers, which trafilatura keeps only in part.
-    Stops at the first debris line, heading of a teaser or comment section, or line that
-    cannot continue the article (`may_continue`); lines after the last prose paragraph are
-    left out."""
+    Passes over debris that stands inside articles (`follow_past_debris`: an "Advertisement"
+    label, a newsletter box); stops at other debris, the heading of a teaser or comment
+    section, or a line that cannot continue the article (`may_continue`). Lines after the last
+    prose paragraph are left out."""
     wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS}
     # The last anchor on the page, looked for from the end (only lines after it matter).
     last = next((n for n in reversed(range(len(lines))) if normalized(lines[n]) in wanted), None)
     if last is None:
         return []
+    passed_debris = frozenset(rules.setting("html", "follow_past_debris"))
     found: list[str] = []
     pending: list[str] = []
     for line in lines[last + 1 :]:
-        if rules.debris_kind(line) or rules.is_teaser_heading(line) or rules.is_end_heading(line):
+        kind = rules.debris_kind(line)
+        if kind in passed_debris:
+            continue
+        if kind or rules.is_teaser_heading(line) or rules.is_end_heading(line):
             break
         if is_prose(line, rules):
             found += [*pending, line]

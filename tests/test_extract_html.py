@@ -298,6 +298,18 @@ def test_following_prose_crosses_short_paragraphs_and_subheadings_not_teasers() 
     assert following_prose(BODY[:1], lines, RULES) == lines[1:5]
 
 
+def test_following_prose_passes_over_an_advert_and_stops_at_a_copyright_line() -> None:
+    long_line = BODY[0] + " " + BODY[1]
+    lines = [
+        BODY[0],
+        "Advertisement",
+        long_line.replace("Tuesday", "Monday"),
+        "© 2021 City Times. All rights reserved.",
+        long_line.replace("Tuesday", "Friday"),
+    ]
+    assert following_prose(BODY[:1], lines, RULES) == [lines[2]]
+
+
 def test_standfirst_the_description_repeats_is_added_before_the_text() -> None:
     standfirst = "Three tram lines and frozen fares: what the new budget means for commuters."
     lines = ["Home", "Council approves transport budget", standfirst, BODY[0], BODY[1], "Sport"]
