@@ -166,6 +166,18 @@ def test_pop_up_card_inside_a_sentence_is_removed_and_the_sentence_kept() -> Non
     assert article.text.split("\n") == BODY
 
 
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Pictured from left, are the mayor, Jane Doe, and the council's treasurer.", "caption"),
+        ("Pictured right, is reader Ann Smith, from the northern districts.", "caption"),
+        ("Pictured as a reformer, the mayor is in fact a cautious man.", None),
+    ],
+)
+def test_caption_naming_who_is_pictured(line: str, kind: str | None) -> None:
+    assert RULES.debris_kind(line) == kind
+
+
 def test_appeal_to_readers_with_an_email_address_is_removed() -> None:
     bottom = (
         "<p>Got a story? Get in touch with our news team by emailing us at news@citytimes.example."
