@@ -172,9 +172,13 @@ def test_pop_up_card_inside_a_sentence_is_removed_and_the_sentence_kept() -> Non
         ("Pictured from left, are the mayor, Jane Doe, and the council's treasurer.", "caption"),
         ("Pictured right, is reader Ann Smith, from the northern districts.", "caption"),
         ("Pictured as a reformer, the mayor is in fact a cautious man.", None),
+        ("Folgst du schon der Stadtzeitung auf Whatsapp?", "follow"),
+        ("Der Newsletter informiert Sie montags über das Wichtigste.", "newsletter"),
+        ("Breaking News: Abonniere den Whatsapp-Kanal und erhalte Updates.", "newsletter"),
+        ("Die Stadt informiert Sie montags über das Wichtigste aus dem Rathaus.", None),
     ],
 )
-def test_caption_naming_who_is_pictured(line: str, kind: str | None) -> None:
+def test_caption_and_subscription_lines(line: str, kind: str | None) -> None:
     assert RULES.debris_kind(line) == kind
 
 
