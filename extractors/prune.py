@@ -164,12 +164,17 @@ def is_teaser_article(element: HtmlElement, rules: RuleSet) -> bool:
 
 def control_box(control: HtmlElement, rules: RuleSet) -> HtmlElement:
     """The largest block around an input (an email field, a poll's radio buttons, a consent
-    checkbox) that holds at most `max_control_box_chars` of text: a sign-up box, poll or
-    consent prompt, with or without a <form> tag."""
+    checkbox) that holds at most `max_control_box_chars` of text and not the page's headline
+    (`<h1>`: a block holding it is the article's header, a checkbox there a menu toggle): a
+    sign-up box, poll or consent prompt, with or without a <form> tag."""
     most = rules.setting("html", "max_control_box_chars")
     box = control
     for ancestor in control.iterancestors():
-        if ancestor.tag in _PROTECTED_TAGS or len(ancestor.text_content()) > most:
+        if (
+            ancestor.tag in _PROTECTED_TAGS
+            or len(ancestor.text_content()) > most
+            or ancestor.find(".//h1") is not None
+        ):
             break
         box = ancestor
     return box

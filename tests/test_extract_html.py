@@ -210,6 +210,18 @@ def test_sign_up_box_and_poll_without_a_form_tag_are_removed() -> None:
     assert article.text.split("\n") == BODY
 
 
+def test_header_with_a_menu_checkbox_is_no_sign_up_box() -> None:
+    body = "".join(f"<p>{p}</p>" for p in BODY)
+    tree = fromstring(
+        "<html><body><div><header><input type='checkbox'><h1>Council approves budget</h1>"
+        "<p>Three tram lines and frozen fares for commuters.</p></header>"
+        f"{body}</div></body></html>"
+    )
+    prune_widgets(tree, RULES)
+    assert tree.find(".//h1") is not None
+    assert "frozen fares" in tree.text_content()
+
+
 def test_short_articles_with_a_linked_headline_are_teaser_cards() -> None:
     summary = (
         "The council also voted on the new parking rules for the old town on Tuesday night, "
