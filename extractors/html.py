@@ -157,14 +157,18 @@ def page_standfirst(paragraphs: list[str], lines: list[str], descriptions: set[s
     """The standfirst (the summary under the headline, part of the article as the reader sees
     it) when trafilatura left it out with the page header: the line before the extracted text
     that the page's description repeats word for word, as one paragraph. Before the text means
-    before the first extracted sentence paragraph (a headline in the text does not count)."""
-    wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS and ends_sentence(p)}
+    before the first extracted sentence paragraph (a headline in the text does not count); a
+    standfirst the text already holds is not added twice."""
+    extracted = {normalized(p) for p in paragraphs}
+    anchors = {
+        normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS and ends_sentence(p)
+    }
     for line in lines:
         key = normalized(line)
-        if key in wanted:
+        if key in anchors:
             return []
         if len(line) >= _MIN_ANCHOR_CHARS and key in descriptions:
-            return [line]
+            return [] if key in extracted else [line]
     return []
 
 

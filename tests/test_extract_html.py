@@ -348,6 +348,11 @@ def test_standfirst_the_description_repeats_is_added_before_the_text() -> None:
     assert page_standfirst([standfirst, *extracted], lines, descriptions) == []
     assert page_standfirst(extracted, [*lines[3:], standfirst], descriptions) == []
     assert page_standfirst(extracted, lines, {normalized(BODY[3])}) == []
+    # Nor when the text holds it further down (ending in the author's name, it is no anchor).
+    signed = "Three tram lines and frozen fares for all commuters. By Jane Reporter"
+    signed_lines = [signed, "Council approves transport budget", signed, BODY[0]]
+    signed_text = ["Council approves transport budget", signed, BODY[0]]
+    assert page_standfirst(signed_text, signed_lines, {normalized(signed)}) == []
 
 
 @pytest.mark.parametrize(
