@@ -92,6 +92,7 @@ class HtmlStructure(RuleTable):
     widget_words: Strings
     follow_prose_chars: Count
     heading_prose_chars: Count
+    follow_past_debris: Strings
     prose_line_chars: Count
     lost_body_share: Share
     link_list_items: Count

@@ -2,8 +2,10 @@
 
 trafilatura runs with `include_comments=False` and its fast heuristics on a tree from which
 `extractors.prune` has removed page widgets; prose that directly follows its text on the page
-is added back (articles split over several containers), and `extractors.debris` removes what
-is still debris (captions, teaser lists, share and newsletter lines, repeated headlines...).
+is added back (articles split over several containers), so is the standfirst above it (the
+summary under the headline that the page's description repeats), and `extractors.debris`
+removes what is still debris (captions, teaser lists, share and newsletter lines, repeated
+headlines...).
 """
 
 from __future__ import annotations
@@ -89,44 +91,85 @@ def parse_page(html: str, max_chars: int, max_elements: int) -> ParsedPage:
     return ParsedPage(html, tree, list(tree.iter(Element)), warnings)
 
 
+def is_sentence_paragraph(line: str, shortest: int) -> bool:
+    """A line of at least `shortest` characters that ends like a sentence."""
+    return ends_sentence(line) and len(line) >= shortest
+
+
 def is_prose(line: str, rules: RuleSet) -> bool:
     """A line long enough to be an article paragraph, ending like a sentence."""
-    return ends_sentence(line) and len(line) >= rules.setting("html", "follow_prose_chars")
+    return is_sentence_paragraph(line, rules.setting("html", "follow_prose_chars"))
 
 
-def opens_section(line: str, following: list[str], rules: RuleSet) -> bool:
-    """After a subheading: a shorter sentence paragraph that full prose follows (the article
-    goes on under the subheading; a teaser under a heading stands alone)."""
-    shortest = rules.setting("html", "heading_prose_chars")
-    return (
-        ends_sentence(line) and len(line) >= shortest and any(is_prose(f, rules) for f in following)
-    )
+def may_continue(line: str, pending: list[str], rules: RuleSet) -> bool:
+    """Whether `line`, not prose itself, may stand between the extracted text and the prose
+    that follows (`pending`: the lines since the last prose). Any line may follow prose or a
+    shorter sentence paragraph (a subheading, a short paragraph, a quote); after a line that is
+    neither (a subheading) only a sentence paragraph of `heading_prose_chars` opening its
+    section: two short lines in a row, or a kicker and a headline, are no article text."""
+    if not pending or is_sentence_paragraph(pending[-1], rules.setting("html", "prose_line_chars")):
+        return True
+    return is_sentence_paragraph(line, rules.setting("html", "heading_prose_chars"))
 
 
 def following_prose(paragraphs: list[str], lines: list[str], rules: RuleSet) -> list[str]:
     """Sentence paragraphs that directly follow the extracted text on the (pruned) page: the
     rest of an article split over several containers, which trafilatura keeps only in part.
-    Stops at the first debris line, heading of a teaser or comment section, or two lines in a
-    row that are not prose (a subheading and the section it opens count as prose)."""
+    Passes over debris that stands inside articles (`follow_past_debris`: an "Advertisement"
+    label, a newsletter box); stops at other debris, the heading of a teaser or comment
+    section, or a line that cannot continue the article (`may_continue`). Lines after the last
+    prose paragraph are left out."""
     wanted = {normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS}
     # The last anchor on the page, looked for from the end (only lines after it matter).
     last = next((n for n in reversed(range(len(lines))) if normalized(lines[n]) in wanted), None)
     if last is None:
         return []
+    passed_debris = frozenset(rules.setting("html", "follow_past_debris"))
     found: list[str] = []
     pending: list[str] = []
-    after = lines[last + 1 :]
-    for n, line in enumerate(after):
-        if rules.debris_kind(line) or rules.is_teaser_heading(line) or rules.is_end_heading(line):
+    for line in lines[last + 1 :]:
+        kind = rules.debris_kind(line)
+        if kind in passed_debris:
+            continue
+        if kind or rules.is_teaser_heading(line) or rules.is_end_heading(line):
             break
-        if is_prose(line, rules) or (pending and opens_section(line, after[n + 1 : n + 2], rules)):
+        if is_prose(line, rules):
             found += [*pending, line]
             pending = []
-        elif pending:
-            break
-        else:
+        elif may_continue(line, pending, rules):
             pending.append(line)
+        else:
+            break
     return found
+
+
+def page_descriptions(tree: HtmlElement) -> set[str]:
+    """The page's summary as its meta tags give it (description, og: and twitter:), normalized."""
+    names = ("description", "og:description", "twitter:description")
+    return {
+        normalized(meta.get("content") or "")
+        for meta in tree.iter("meta")
+        if (meta.get("property") or meta.get("name") or "").lower() in names
+    }
+
+
+def page_standfirst(paragraphs: list[str], lines: list[str], descriptions: set[str]) -> list[str]:
+    """The standfirst (the summary under the headline, part of the article as the reader sees
+    it) when trafilatura left it out with the page header: the line before the extracted text
+    that the page's description repeats word for word, as one paragraph. Before the text means
+    before the first extracted sentence paragraph (a headline in the text does not count); a
+    standfirst the text already holds is not added twice."""
+    extracted = {normalized(p) for p in paragraphs}
+    anchors = {
+        normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS and ends_sentence(p)
+    }
+    for line in lines:
+        key = normalized(line)
+        if key in anchors:
+            return []
+        if len(line) >= _MIN_ANCHOR_CHARS and key in descriptions:
+            return [] if key in extracted else [line]
+    return []
 
 
 def page_prose_chars(tree: HtmlElement, rules: RuleSet) -> int:
@@ -187,11 +230,17 @@ def extract_html(
     page = parse_page(html, max_chars, max_elements)
     tree = page.tree
     meta = page_metadata(tree, url)  # before pruning: bylines and author boxes are widgets
+    descriptions = page_descriptions(tree)
     prose_chars = page_prose_chars(tree, rules)
     prune_widgets(tree, rules)
     paragraphs = _extract_body(tree, url, fast=True)
     if paragraphs:
-        paragraphs += following_prose(paragraphs, visible_lines(tree), rules)
+        lines = visible_lines(tree)
+        paragraphs = [
+            *page_standfirst(paragraphs, lines, descriptions),
+            *paragraphs,
+            *following_prose(paragraphs, lines, rules),
+        ]
         draft = clean_paragraphs(Draft(meta.title, paragraphs, meta.published), rules)
     else:
         draft = Draft(meta.title, [], meta.published)

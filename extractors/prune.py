@@ -2,9 +2,9 @@
 
 Media figures and captions, asides, forms, and elements whose class or id names a widget
 (related links, sharing, newsletter boxes, comments, galleries, ads, fact boxes) are removed;
-so are teasers for other stories (link lists, link-only paragraphs, cards whose link holds the
-summary, short articles with a linked headline, pop-up cards inside a sentence) and the boxes
-around email fields, radio buttons and checkboxes. The rules are in
+so are teasers for other stories (link lists, paragraphs of a link alone or after a bold label,
+cards whose link holds the summary, short articles with a linked headline, pop-up cards inside
+a sentence) and the boxes around email fields, radio buttons and checkboxes. The rules are in
 `config/rules/structure.toml` and do not depend on the page's language.
 """
 
@@ -23,8 +23,11 @@ from extractors.rules import RuleSet
 # Never pruned as widgets: the document itself and its main article containers.
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
 _TEXT_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+# Inline elements that set a label in bold ("READ ALSO:") before a teaser link.
+_LABEL_TAGS = frozenset({"strong", "b"})
 # Input types of sign-up boxes, polls and consent prompts (not search fields).
 _PROMPT_INPUTS = frozenset({"email", "radio", "checkbox"})
+_WORD = re.compile(r"\w")
 _CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -96,14 +99,35 @@ def is_link_list(element: HtmlElement, rules: RuleSet) -> bool:
     return bool(text_chars) and link_chars / text_chars >= rules.setting("html", "link_list_share")
 
 
+def is_label(element: HtmlElement) -> bool:
+    """Bold words without a link: a label before a link ("READ ALSO |"), not punctuation."""
+    return (
+        element.tag in _LABEL_TAGS
+        and element.find(".//a") is None
+        and _WORD.search(element.text_content()) is not None
+    )
+
+
+def _label_text(element: HtmlElement) -> str:
+    """The text of `element` outside links and labels ("<strong>READ ALSO |</strong> <a>…</a>":
+    nothing; a sentence with a link: the sentence)."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag != "a" and not is_label(child):
+            parts.append(_label_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def is_link_paragraph(element: HtmlElement, rules: RuleSet) -> bool:
-    """A paragraph or subheading that is nothing but a link: a teaser for another article
-    ("CO-FOUNDER 'PROUD' OF HOME DEPOT EMPLOYEES") or a call to action, not article text."""
+    """A paragraph or subheading that is nothing but a link, or a bold label and a link
+    ("READ ALSO: <headline>"): a teaser for another article ("CO-FOUNDER 'PROUD' OF HOME
+    DEPOT EMPLOYEES") or a call to action, not article text."""
     if element.find(".//a") is None:  # the link may stand in <strong> or <em>
         return False
     text_chars = len(element.text_content().strip())
-    link_chars = sum(len(a.text_content().strip()) for a in element.iter("a"))
-    return bool(text_chars) and link_chars / text_chars >= rules.setting("html", "link_text_share")
+    link_share = 1 - len(_label_text(element).strip()) / text_chars if text_chars else 0.0
+    return link_share >= rules.setting("html", "link_text_share")
 
 
 def prose_class_words(tree: HtmlElement, rules: RuleSet) -> frozenset[str]:
@@ -140,12 +164,17 @@ def is_teaser_article(element: HtmlElement, rules: RuleSet) -> bool:
 
 def control_box(control: HtmlElement, rules: RuleSet) -> HtmlElement:
     """The largest block around an input (an email field, a poll's radio buttons, a consent
-    checkbox) that holds at most `max_control_box_chars` of text: a sign-up box, poll or
-    consent prompt, with or without a <form> tag."""
+    checkbox) that holds at most `max_control_box_chars` of text and not the page's headline
+    (`<h1>`: a block holding it is the article's header, a checkbox there a menu toggle): a
+    sign-up box, poll or consent prompt, with or without a <form> tag."""
     most = rules.setting("html", "max_control_box_chars")
     box = control
     for ancestor in control.iterancestors():
-        if ancestor.tag in _PROTECTED_TAGS or len(ancestor.text_content()) > most:
+        if (
+            ancestor.tag in _PROTECTED_TAGS
+            or len(ancestor.text_content()) > most
+            or ancestor.find(".//h1") is not None
+        ):
             break
         box = ancestor
     return box

@@ -9,8 +9,8 @@ from trafilatura.xpaths import AUTHOR_XPATHS
 
 from extractors import Document, extract_document
 from extractors.bylines import byline_candidates, find_author
-from extractors.debris import is_contact_plea
-from extractors.html import extract_html, following_prose
+from extractors.debris import is_contact_plea, normalized
+from extractors.html import extract_html, following_prose, page_standfirst
 from extractors.prune import class_words, is_link_list, prune_widgets
 from extractors.rules import load_rules
 
@@ -142,6 +142,20 @@ def test_teaser_link_paragraph_in_bold_is_removed() -> None:
     assert article.text.split("\n") == BODY
 
 
+def test_teaser_link_after_a_bold_label_is_removed() -> None:
+    middle = '<p><strong>READ ALSO |</strong> <a href="/v/1">Mayor says trams will run</a></p>'
+    article = extract_html(news_page(extra_middle=middle))
+    assert article.text.split("\n") == BODY
+
+
+def test_source_link_in_brackets_and_sentence_with_a_bold_phrase_are_not_teasers() -> None:
+    tree = fromstring(
+        "<div><p><b>[</b><a href='/v/1'><b>City Radio</b></a><b>]</b></p>"
+        "<p>The <b>mayor</b> spoke to <a href='/v/2'>City Radio</a> today.</p></div>"
+    )
+    assert prune_widgets(tree, RULES) == 0
+
+
 def test_pop_up_card_inside_a_sentence_is_removed_and_the_sentence_kept() -> None:
     card = "".join(f'<a href="/story/{n}">Headline of story {n}</a>' for n in range(3))
     sentence = BODY[2].replace(
@@ -150,6 +164,22 @@ def test_pop_up_card_inside_a_sentence_is_removed_and_the_sentence_kept() -> Non
     )
     article = extract_html(news_page().replace(f"<p>{BODY[2]}</p>", f"<p>{sentence}</p>"))
     assert article.text.split("\n") == BODY
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Pictured from left, are the mayor, Jane Doe, and the council's treasurer.", "caption"),
+        ("Pictured right, is reader Ann Smith, from the northern districts.", "caption"),
+        ("Pictured as a reformer, the mayor is in fact a cautious man.", None),
+        ("Folgst du schon der Stadtzeitung auf Whatsapp?", "follow"),
+        ("Der Newsletter informiert Sie montags über das Wichtigste.", "newsletter"),
+        ("Breaking News: Abonniere den Whatsapp-Kanal und erhalte Updates.", "newsletter"),
+        ("Die Stadt informiert Sie montags über das Wichtigste aus dem Rathaus.", None),
+    ],
+)
+def test_caption_and_subscription_lines(line: str, kind: str | None) -> None:
+    assert RULES.debris_kind(line) == kind
 
 
 def test_appeal_to_readers_with_an_email_address_is_removed() -> None:
@@ -178,6 +208,18 @@ def test_sign_up_box_and_poll_without_a_form_tag_are_removed() -> None:
     )
     article = extract_html(news_page(extra_middle=signup, extra_bottom=poll))
     assert article.text.split("\n") == BODY
+
+
+def test_header_with_a_menu_checkbox_is_no_sign_up_box() -> None:
+    body = "".join(f"<p>{p}</p>" for p in BODY)
+    tree = fromstring(
+        "<html><body><div><header><input type='checkbox'><h1>Council approves budget</h1>"
+        "<p>Three tram lines and frozen fares for commuters.</p></header>"
+        f"{body}</div></body></html>"
+    )
+    prune_widgets(tree, RULES)
+    assert tree.find(".//h1") is not None
+    assert "frozen fares" in tree.text_content()
 
 
 def test_short_articles_with_a_linked_headline_are_teaser_cards() -> None:
@@ -267,6 +309,50 @@ def test_prose_right_after_the_extracted_text_is_added_until_a_stop() -> None:
     added = following_prose(BODY[:2], lines, RULES)
     assert added == lines[3:6]
     assert following_prose(["Not on the page at all, this paragraph."], lines, RULES) == []
+
+
+def test_following_prose_crosses_short_paragraphs_and_subheadings_not_teasers() -> None:
+    long_line = BODY[0] + " " + BODY[1]
+    lines = [
+        BODY[0],
+        long_line.replace("Tuesday", "Monday"),
+        "“We will not wait another decade for this,” the mayor told reporters after the vote.",
+        "A subheading",
+        long_line.replace("Tuesday", "Friday"),
+        "World",
+        "Trams: the city's next big project is finally on its way to the northern districts!",
+        long_line.replace("Tuesday", "Sunday"),
+    ]
+    assert following_prose(BODY[:1], lines, RULES) == lines[1:5]
+
+
+def test_following_prose_passes_over_an_advert_and_stops_at_a_copyright_line() -> None:
+    long_line = BODY[0] + " " + BODY[1]
+    lines = [
+        BODY[0],
+        "Advertisement",
+        long_line.replace("Tuesday", "Monday"),
+        "© 2021 City Times. All rights reserved.",
+        long_line.replace("Tuesday", "Friday"),
+    ]
+    assert following_prose(BODY[:1], lines, RULES) == [lines[2]]
+
+
+def test_standfirst_the_description_repeats_is_added_before_the_text() -> None:
+    standfirst = "Three tram lines and frozen fares: what the new budget means for commuters."
+    lines = ["Home", "Council approves transport budget", standfirst, BODY[0], BODY[1], "Sport"]
+    extracted = ["Council approves transport budget", BODY[0], BODY[1]]
+    descriptions = {normalized(standfirst)}
+    assert page_standfirst(extracted, lines, descriptions) == [standfirst]
+    # Not when trafilatura kept it, when it stands after the text, or when it is no description.
+    assert page_standfirst([standfirst, *extracted], lines, descriptions) == []
+    assert page_standfirst(extracted, [*lines[3:], standfirst], descriptions) == []
+    assert page_standfirst(extracted, lines, {normalized(BODY[3])}) == []
+    # Nor when the text holds it further down (ending in the author's name, it is no anchor).
+    signed = "Three tram lines and frozen fares for all commuters. By Jane Reporter"
+    signed_lines = [signed, "Council approves transport budget", signed, BODY[0]]
+    signed_text = ["Council approves transport budget", signed, BODY[0]]
+    assert page_standfirst(signed_text, signed_lines, {normalized(signed)}) == []
 
 
 @pytest.mark.parametrize(
