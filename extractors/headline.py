@@ -5,7 +5,8 @@ A page states its headline several times: JSON-LD `headline`, `<h1>`, `og:title`
 ("Headline | Site", "Section | Headline", "Headline – Site – 28.04.2023") and sometimes differ
 from the displayed headline. The title is the og:title where the page also shows it as a
 heading other than an `<h1>` (`<h2>`, `<h3>`: the headline it is displayed and shared under),
-else the JSON-LD headline, else the `<h1>` that another source agrees with, else the first meta
+else the JSON-LD headline (its article's `name` instead where the og:title repeats that name
+and the `headline` differs), else the `<h1>` that another source agrees with, else the first meta
 title; then any affix that another source leaves out, that names the site, or that is a date is
 cut off at a separator, and a leading kicker where a heading shows the same headline under
 another kicker. An og:title that is that headline shortened for sharing (the same words in the
@@ -217,13 +218,29 @@ def without_kicker(title: str, headings: list[tuple[str, str]]) -> str:
     return title
 
 
-def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str]) -> str | None:
+def structured_headline(
+    tree: HtmlElement, jsonld_headline: str | None, jsonld_name: str | None
+) -> str | None:
+    """The JSON-LD headline; but the JSON-LD `name` of the article where it differs from its
+    `headline` and the og:title states it (whole or as one of its parts): the publisher gives that
+    title twice, and the `headline` is a search headline ("Woman who lost 130lb: seven unexpected
+    changes …" for "A woman who lost 130 pounds shares 7 changes …")."""
+    headline, name = clean(jsonld_headline), clean(jsonld_name)
+    social = _meta(tree, "property", "og:title")
+    if headline and name and social and compact(name) not in {compact(headline), ""}:
+        return name if compact(name) in _runs(social) else headline
+    return headline
+
+
+def page_title(
+    tree: HtmlElement, jsonld_headline: str | None, sites: list[str], jsonld_name: str | None
+) -> str | None:
     """The headline the page shows (see the module docstring); never a site's name."""
     h1s = displayed_headlines(tree)
     found = meta_titles(tree)
     metas = [text for text in found if not cut_at_quote(text, found + h1s)]
     site_keys = {compact(site) for site in sites}
-    headline = clean(jsonld_headline)
+    headline = structured_headline(tree, jsonld_headline, jsonld_name)
     sources = [headline] if headline else []
     stated = {compact(text) for text in [*sources, *metas, *h1s]}
     sources[:0] = shown_social_title(tree, h1s, stated, sites)

@@ -76,7 +76,7 @@ def page_metadata(
     sites = site_names(tree, [jsonld.publisher, found.sitename], page_url)
     sources = _author_sources(tree, jsonld.people, found.author, rules)
     return PageMetadata(
-        title=page_title(tree, jsonld.headline, sites),
+        title=page_title(tree, jsonld.headline, sites, jsonld.name),
         authors=author_names(sources, rules, sites, jsonld.organizations),
         published=jsonld.published
         or find_date(tree, url=page_url, extensive_search=False, original_date=True),

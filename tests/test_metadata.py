@@ -84,6 +84,27 @@ def test_the_jsonld_headline_comes_first_and_loses_its_suffix_where_the_h1_shows
     assert found.title == "Harbour reopens & ships sail"
 
 
+def test_the_jsonld_name_the_og_title_repeats_wins_over_a_search_headline() -> None:
+    jsonld = {
+        "@type": "NewsArticle",
+        "headline": "Harbour reopens: what it means for you",
+        "name": "Harbour reopens after three days of storms",
+        "alternativeHeadline": "Ships sail again",
+    }
+    h1 = "<h1>Harbour reopens after three days of storms</h1>"
+
+    def title(og: str) -> str | None:
+        return meta(page(f'<meta property="og:title" content="{og}">', h1, jsonld)).title
+
+    assert title("Harbour reopens after three days of storms | Coast Times") == (
+        "Harbour reopens after three days of storms"
+    )
+    # An og:title that states neither leaves the JSON-LD headline first; so does one that
+    # repeats only the `alternativeHeadline`.
+    assert title("Port news") == "Harbour reopens: what it means for you"
+    assert title("Ships sail again") == "Harbour reopens: what it means for you"
+
+
 def test_a_kicker_the_headline_is_shown_under_in_parts_only_when_the_kickers_differ() -> None:
     heading = (
         '<h1><span class="overline">Storm season</span><span aria-hidden="true"> - </span>'
