@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -297,16 +298,36 @@ def is_site_name(text: str) -> bool:
     return short and "©" not in text and not _YEAR.search(text) and not _URL_LIKE.search(text)
 
 
-def site_names(tree: HtmlElement, named: list[str | None], url: str | None) -> list[str]:
+def _hostname(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:  # a malformed link ("http://[broken")
+        return None
+
+
+def linked_host(tree: HtmlElement) -> str | None:
+    """The host that most of the page's absolute links point to, where at least
+    `min_site_links` do and no other host as many: a page saved without its URL still links to
+    its own site from its navigation ("www.entermedia.co.kr", whose name the `<title>` gives in
+    Latin letters while the page writes it in Hangul). None otherwise."""
+    hrefs = ((link.get("href") or "").strip() for link in tree.iter("a"))
+    hosts = Counter(_hostname(href) for href in hrefs if href.startswith(("http://", "https://")))
+    ranked = [(count, host) for host, count in hosts.most_common(2) if host]
+    enough = metadata_rules()["title"]["min_site_links"]
+    if ranked and ranked[0][0] >= enough and (len(ranked) < 2 or ranked[1][0] < ranked[0][0]):
+        return ranked[0][1]
+    return None
+
+
+def site_names(tree: HtmlElement, named: list[str | None], host: str | None) -> list[str]:
     """Names the page gives its site (og:site_name, then `named`: JSON-LD publisher, meta tags,
-    ...), best first, then the first label of the host ("golem" for www.golem.de) to recognise
-    the site in titles. A handle ("@nytimes") becomes a name ("Nytimes")."""
+    ...), best first, then the first label of its `host` ("golem" for www.golem.de) to
+    recognise the site in titles. A handle ("@nytimes") becomes a name ("Nytimes")."""
     names = []
     for name in [_meta(tree, "property", "og:site_name"), *named]:
         name = clean(name.lstrip("@")) if name else None
         if name and is_site_name(name):
             names.append(name if name[0].isupper() or "." in name else name.title())
-    host = urlsplit(url).hostname if url else None
     if host:
         labels = host.removeprefix("www.").split(".")
         names.append(labels[0] if len(labels) > 1 else host)

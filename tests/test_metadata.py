@@ -139,6 +139,19 @@ def test_an_og_title_cut_at_an_unescaped_quote_is_no_headline() -> None:
     assert found.title == 'Harbour reopens "after storms"'
 
 
+def test_without_a_url_the_host_the_page_links_to_most_names_its_site() -> None:
+    def links(host: str, count: int) -> str:
+        return "".join(f'<a href="https://{host}/{n}">{n}</a>' for n in range(count))
+
+    head = "<title>Harbour reopens after storms - Coasttimes</title>"
+    found = meta(page(head, links("www.coasttimes.example", 3) + links("social.example", 1)))
+    assert (found.title, found.site) == ("Harbour reopens after storms", "coasttimes.example")
+    # Two links are no navigation; a tie names no host.
+    assert meta(page(head, links("www.coasttimes.example", 2))).site is None
+    tie = links("www.coasttimes.example", 3) + links("social.example", 3)
+    assert meta(page(head, tie)).title == "Harbour reopens after storms - Coasttimes"
+
+
 def test_the_title_is_never_the_sites_name() -> None:
     head = '<meta property="og:site_name" content="Coast Times"><title>Coast Times</title>'
     found = meta(page(head, "<h1>Coast Times</h1><h1>Harbour reopens after storms</h1>"))
