@@ -5,7 +5,8 @@ A page states its headline several times: JSON-LD `headline`, `<h1>`, `og:title`
 ("Headline | Site", "Section | Headline", "Headline – Site – 28.04.2023") and sometimes differ
 from the displayed headline. The title is the og:title where the page also shows it as a
 heading other than an `<h1>` (`<h2>`, `<h3>`: the headline it is displayed and shared under),
-else the JSON-LD headline, else the `<h1>` that another source agrees with, else the first meta
+else the JSON-LD headline (its article's `name` instead where the og:title repeats that name
+and the `headline` differs), else the `<h1>` that another source agrees with, else the first meta
 title; then any affix that another source leaves out, that names the site, or that is a date is
 cut off at a separator, and a leading kicker where a heading shows the same headline under
 another kicker. An og:title that is that headline shortened for sharing (the same words in the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -217,13 +219,29 @@ def without_kicker(title: str, headings: list[tuple[str, str]]) -> str:
     return title
 
 
-def page_title(tree: HtmlElement, jsonld_headline: str | None, sites: list[str]) -> str | None:
+def structured_headline(
+    tree: HtmlElement, jsonld_headline: str | None, jsonld_name: str | None
+) -> str | None:
+    """The JSON-LD headline; but the JSON-LD `name` of the article where it differs from its
+    `headline` and the og:title states it (whole or as one of its parts): the publisher gives that
+    title twice, and the `headline` is a search headline ("Woman who lost 130lb: seven unexpected
+    changes …" for "A woman who lost 130 pounds shares 7 changes …")."""
+    headline, name = clean(jsonld_headline), clean(jsonld_name)
+    social = _meta(tree, "property", "og:title")
+    if headline and name and social and compact(name) not in {compact(headline), ""}:
+        return name if compact(name) in _runs(social) else headline
+    return headline
+
+
+def page_title(
+    tree: HtmlElement, jsonld_headline: str | None, sites: list[str], jsonld_name: str | None
+) -> str | None:
     """The headline the page shows (see the module docstring); never a site's name."""
     h1s = displayed_headlines(tree)
     found = meta_titles(tree)
     metas = [text for text in found if not cut_at_quote(text, found + h1s)]
     site_keys = {compact(site) for site in sites}
-    headline = clean(jsonld_headline)
+    headline = structured_headline(tree, jsonld_headline, jsonld_name)
     sources = [headline] if headline else []
     stated = {compact(text) for text in [*sources, *metas, *h1s]}
     sources[:0] = shown_social_title(tree, h1s, stated, sites)
@@ -280,16 +298,36 @@ def is_site_name(text: str) -> bool:
     return short and "©" not in text and not _YEAR.search(text) and not _URL_LIKE.search(text)
 
 
-def site_names(tree: HtmlElement, named: list[str | None], url: str | None) -> list[str]:
+def _hostname(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:  # a malformed link ("http://[broken")
+        return None
+
+
+def linked_host(tree: HtmlElement) -> str | None:
+    """The host that most of the page's absolute links point to, where at least
+    `min_site_links` do and no other host as many: a page saved without its URL still links to
+    its own site from its navigation ("www.entermedia.co.kr", whose name the `<title>` gives in
+    Latin letters while the page writes it in Hangul). None otherwise."""
+    hrefs = ((link.get("href") or "").strip() for link in tree.iter("a"))
+    hosts = Counter(_hostname(href) for href in hrefs if href.startswith(("http://", "https://")))
+    ranked = [(count, host) for host, count in hosts.most_common(2) if host]
+    enough = metadata_rules()["title"]["min_site_links"]
+    if ranked and ranked[0][0] >= enough and (len(ranked) < 2 or ranked[1][0] < ranked[0][0]):
+        return ranked[0][1]
+    return None
+
+
+def site_names(tree: HtmlElement, named: list[str | None], host: str | None) -> list[str]:
     """Names the page gives its site (og:site_name, then `named`: JSON-LD publisher, meta tags,
-    ...), best first, then the first label of the host ("golem" for www.golem.de) to recognise
-    the site in titles. A handle ("@nytimes") becomes a name ("Nytimes")."""
+    ...), best first, then the first label of its `host` ("golem" for www.golem.de) to
+    recognise the site in titles. A handle ("@nytimes") becomes a name ("Nytimes")."""
     names = []
     for name in [_meta(tree, "property", "og:site_name"), *named]:
         name = clean(name.lstrip("@")) if name else None
         if name and is_site_name(name):
             names.append(name if name[0].isupper() or "." in name else name.title())
-    host = urlsplit(url).hostname if url else None
     if host:
         labels = host.removeprefix("www.").split(".")
         names.append(labels[0] if len(labels) > 1 else host)

@@ -30,6 +30,7 @@ class ArticleJsonLd:
     """What the JSON-LD says about the article; any field may be missing."""
 
     headline: str | None = None
+    name: str | None = None
     people: list[str] = field(default_factory=list)
     organizations: list[str] = field(default_factory=list)
     published: str | None = None
@@ -132,7 +133,7 @@ def _person_name(obj: dict) -> str | None:
 
 
 def article_jsonld(tree: HtmlElement) -> ArticleJsonLd:
-    """The headline, authors, publication day (`YYYY-MM-DD`, as the page writes it) and
+    """The headline and name, authors, publication day (`YYYY-MM-DD`, as the page writes it) and
     publisher name of the page's article object, when the page has one."""
     objects = jsonld_objects(tree)
     article = _article_object(objects)
@@ -144,6 +145,7 @@ def article_jsonld(tree: HtmlElement) -> ArticleJsonLd:
     day = _DAY.match(published) if published else None
     return ArticleJsonLd(
         headline=_text(article.get("headline")),
+        name=_text(article.get("name")),
         people=people,
         organizations=organizations,
         published=day.group(1) if day else None,

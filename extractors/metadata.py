@@ -20,7 +20,7 @@ from lxml.html import HtmlElement
 from extractors.authors import author_names
 from extractors.bylines import bold_byline, find_author
 from extractors.canonical import canonical_page_url
-from extractors.headline import page_title, site_names
+from extractors.headline import linked_host, page_title, site_names
 from extractors.jsonld import article_jsonld
 from extractors.rules import RuleSet, load_rules
 from extractors.trafilatura_compat import examine_meta
@@ -41,16 +41,14 @@ def _split(raw: str | None) -> list[str]:
     return [name.strip() for name in (raw or "").split(";") if name.strip()]
 
 
-def _site(names: list[str], url: str | None) -> str | None:
-    """The site's name, else the URL's host without "www."."""
-    if names[:1] and names[0] != _host_label(url):
+def _site(names: list[str], host: str | None) -> str | None:
+    """The site's name, else its host without "www."."""
+    if names[:1] and names[0] != _host_label(host):
         return names[0]
-    host = urlsplit(url).hostname if url else None
     return host.removeprefix("www.") if host else None
 
 
-def _host_label(url: str | None) -> str | None:
-    host = urlsplit(url).hostname if url else None
+def _host_label(host: str | None) -> str | None:
     return host.removeprefix("www.").split(".")[0] if host else None
 
 
@@ -73,13 +71,14 @@ def page_metadata(
     jsonld = article_jsonld(tree)
     found = examine_meta(tree)
     page_url = found.url or canonical_page_url(tree, url) or url
-    sites = site_names(tree, [jsonld.publisher, found.sitename], page_url)
+    host = (urlsplit(page_url).hostname if page_url else None) or linked_host(tree)
+    sites = site_names(tree, [jsonld.publisher, found.sitename], host)
     sources = _author_sources(tree, jsonld.people, found.author, rules)
     return PageMetadata(
-        title=page_title(tree, jsonld.headline, sites),
+        title=page_title(tree, jsonld.headline, sites, jsonld.name),
         authors=author_names(sources, rules, sites, jsonld.organizations),
         published=jsonld.published
         or find_date(tree, url=page_url, extensive_search=False, original_date=True),
-        site=_site(sites, page_url),
+        site=_site(sites, host),
         url=page_url,
     )

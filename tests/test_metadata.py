@@ -84,6 +84,27 @@ def test_the_jsonld_headline_comes_first_and_loses_its_suffix_where_the_h1_shows
     assert found.title == "Harbour reopens & ships sail"
 
 
+def test_the_jsonld_name_the_og_title_repeats_wins_over_a_search_headline() -> None:
+    jsonld = {
+        "@type": "NewsArticle",
+        "headline": "Harbour reopens: what it means for you",
+        "name": "Harbour reopens after three days of storms",
+        "alternativeHeadline": "Ships sail again",
+    }
+    h1 = "<h1>Harbour reopens after three days of storms</h1>"
+
+    def title(og: str) -> str | None:
+        return meta(page(f'<meta property="og:title" content="{og}">', h1, jsonld)).title
+
+    assert title("Harbour reopens after three days of storms | Coast Times") == (
+        "Harbour reopens after three days of storms"
+    )
+    # An og:title that states neither leaves the JSON-LD headline first; so does one that
+    # repeats only the `alternativeHeadline`.
+    assert title("Port news") == "Harbour reopens: what it means for you"
+    assert title("Ships sail again") == "Harbour reopens: what it means for you"
+
+
 def test_a_kicker_the_headline_is_shown_under_in_parts_only_when_the_kickers_differ() -> None:
     heading = (
         '<h1><span class="overline">Storm season</span><span aria-hidden="true"> - </span>'
@@ -116,6 +137,19 @@ def test_an_og_title_cut_at_an_unescaped_quote_is_no_headline() -> None:
     head = '<meta property="og:title" content="Harbour reopens "after storms"">'
     found = meta(page(head, '<h1>Harbour reopens "after storms"</h1>'))
     assert found.title == 'Harbour reopens "after storms"'
+
+
+def test_without_a_url_the_host_the_page_links_to_most_names_its_site() -> None:
+    def links(host: str, count: int) -> str:
+        return "".join(f'<a href="https://{host}/{n}">{n}</a>' for n in range(count))
+
+    head = "<title>Harbour reopens after storms - Coasttimes</title>"
+    found = meta(page(head, links("www.coasttimes.example", 3) + links("social.example", 1)))
+    assert (found.title, found.site) == ("Harbour reopens after storms", "coasttimes.example")
+    # Two links are no navigation; a tie names no host.
+    assert meta(page(head, links("www.coasttimes.example", 2))).site is None
+    tie = links("www.coasttimes.example", 3) + links("social.example", 3)
+    assert meta(page(head, tie)).title == "Harbour reopens after storms - Coasttimes"
 
 
 def test_the_title_is_never_the_sites_name() -> None:
