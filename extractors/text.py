@@ -27,6 +27,7 @@ _NUMERIC = re.compile(r"^[\d\W]+$")
 _BOUNDARY = float("-inf")
 _DIGIT = re.compile(r"\d")
 _MAX_TITLE_CHARS = 250
+_CLAUSE_END = re.compile(r"[,、，]\Z")
 
 
 def split_lines(text: str) -> list[str]:
@@ -54,13 +55,14 @@ def template_labels(lines: list[str], rules: RuleSet) -> frozenset[str]:
 
 def wrapped_lines(lines: list[str], rules: RuleSet) -> frozenset[int]:
     """Indexes of hard-wrapped lines: a line of at least `wrapped_line_chars` that the next line
-    continues mid-sentence (it starts with a lower-case letter). Such a line is part of a
-    sentence, not a headline or a menu item."""
+    continues mid-sentence (it starts with a lower-case letter), or a line ending in a comma
+    (scripts without case wrap there too). Such a line is part of a sentence, not a headline or
+    a menu item."""
     shortest = rules.setting("text", "wrapped_line_chars")
     return frozenset(
         index
         for index, (line, after) in enumerate(zip(lines, lines[1:], strict=False))
-        if len(line) >= shortest and after[0].islower()
+        if (len(line) >= shortest and after[0].islower()) or _CLAUSE_END.search(line)
     )
 
 
