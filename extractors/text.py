@@ -109,6 +109,29 @@ def _runs(flags: list[bool], shortest: int) -> frozenset[int]:
     return frozenset(found)
 
 
+_SKELETON_DROP = re.compile(r"[^\W\d_]+|\s+")
+_DIGITS = re.compile(r"\d+")
+
+
+def _skeleton(line: str, size: int) -> str:
+    """The first `size` marks of `line` once its words and spaces are gone (figures count as
+    one mark): "June 9 – Tampa, FL @ Arena" gives "0–"."""
+    return _DIGITS.sub("0", _SKELETON_DROP.sub("", line))[:size]
+
+
+def list_rows(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of the rows of a list or table: runs of at least `list_rows` consecutive lines
+    with the same skeleton of `list_marks` marks (figures and punctuation: "June 9 – City, ST
+    @ Venue", "1) Product", "– Reviewer"). Menus and headlines have no such shared shape."""
+    size = rules.setting("text", "list_marks")
+    shapes = [_skeleton(line, size) for line in lines]
+    same = [
+        len(shape) == size and (shape in (before, after))
+        for before, shape, after in zip(["", *shapes], shapes, [*shapes[1:], ""], strict=False)
+    ]
+    return _runs(same, rules.setting("text", "list_rows"))
+
+
 def glued_teasers(lines: list[str], rules: RuleSet) -> frozenset[int]:
     """Indexes of teaser lines whose headline and summary the rendering glued into one line
     ("Bill At Troy SteakhouseA party of six left ..."): the glued word stands nowhere else on
@@ -219,7 +242,7 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     overrule = rules.setting("text", "boundary_overrule")
     teasers = frozenset(lines[n] for n in glued_teasers(lines, rules))
     labels = template_labels(lines, rules) | teasers
-    wrapped = wrapped_lines(lines, rules)
+    wrapped = wrapped_lines(lines, rules) | list_rows(lines, rules)
     scores = [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
     runs = _best_runs(scores)
     core: tuple[float, tuple[int, int]] | None = None
