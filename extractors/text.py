@@ -115,7 +115,7 @@ _DIGITS = re.compile(r"\d+")
 
 def _skeleton(line: str, size: int) -> str:
     """The first `size` marks of `line` once its words and spaces are gone (figures count as
-    one mark): "June 9 – Tampa, FL @ Arena" gives "0–"."""
+    one mark): "June 9 – Tampa, FL @ Arena" gives "0–,@" cut to `size`."""
     return _DIGITS.sub("0", _SKELETON_DROP.sub("", line))[:size]
 
 
