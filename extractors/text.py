@@ -121,10 +121,13 @@ def _skeleton(line: str, size: int) -> str:
 
 def list_rows(lines: list[str], rules: RuleSet) -> frozenset[int]:
     """Indexes of the rows of a list or table: runs of at least `list_rows` consecutive lines
-    with the same skeleton of `list_marks` marks (figures and punctuation: "June 9 – City, ST
-    @ Venue", "1) Product", "– Reviewer"). Menus and headlines have no such shared shape."""
+    of more than `menu_item_words` words with the same skeleton of `list_marks` marks (figures
+    and punctuation: "June 9 – City, ST @ Venue", "1a etapa: 10 de março – Interlagos").
+    Menus and headlines have no such shared shape; an archive's "May (12)" links are too
+    short."""
     size = rules.setting("text", "list_marks")
-    shapes = [_skeleton(line, size) for line in lines]
+    menu_words = rules.setting("text", "menu_item_words")
+    shapes = [_skeleton(line, size) if len(line.split()) > menu_words else "" for line in lines]
     same = [
         len(shape) == size and (shape in (before, after))
         for before, shape, after in zip(["", *shapes], shapes, [*shapes[1:], ""], strict=False)
@@ -189,10 +192,11 @@ def line_score(
     labels: frozenset[str] = frozenset(),
     *,
     wrapped: bool = False,
+    row: bool = False,
     fragment_cost: str = "fragment_cost",
 ) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences and lines wrapped inside one). Rule-list debris and template labels cost a little
+    sentences and lines wrapped inside one, lowest for the rows of a list). Rule-list debris and template labels cost a little
     (so that they do not split the article; they are removed later), numbers (table cells) are
     neutral, and comment headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
@@ -207,7 +211,12 @@ def line_score(
     if _NUMERIC.match(line):
         return 0.0
     weight = len(line) + (rules.setting("text", "cjk_weight") - 1) * len(_CJK.findall(line))
-    cost = "sentence_cost" if wrapped or ends_sentence(line) else fragment_cost
+    if row:
+        cost = "list_row_cost"
+    elif wrapped or ends_sentence(line):
+        cost = "sentence_cost"
+    else:
+        cost = fragment_cost
     return weight - rules.setting("text", cost)
 
 
@@ -242,8 +251,12 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     overrule = rules.setting("text", "boundary_overrule")
     teasers = frozenset(lines[n] for n in glued_teasers(lines, rules))
     labels = template_labels(lines, rules) | teasers
-    wrapped = wrapped_lines(lines, rules) | list_rows(lines, rules)
-    scores = [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
+    rows = list_rows(lines, rules)
+    wrapped = wrapped_lines(lines, rules) | rows
+    scores = [
+        line_score(line, rules, labels, wrapped=n in wrapped, row=n in rows)
+        for n, line in enumerate(lines)
+    ]
     runs = _best_runs(scores)
     core: tuple[float, tuple[int, int]] | None = None
     settled = False
