@@ -164,9 +164,10 @@ def join_wrapped(lines: list[str], keep: list[int], cut: frozenset[int]) -> list
 
 
 def first_copies(paragraphs: list[str], rules: RuleSet) -> list[str]:
-    """`paragraphs` without the later copies of a paragraph longer than `short_line_chars`:
-    a page that prints the article (or a teaser's summary) again below it."""
-    longest = rules.setting("text", "short_line_chars")
+    """`paragraphs` without the later copies of a paragraph longer than `printed_again_chars`:
+    a page that prints the article (or a teaser's summary, or its headline in a metadata
+    block) again below it."""
+    longest = rules.setting("text", "printed_again_chars")
     seen: set[str] = set()
     kept = []
     for paragraph in paragraphs:
