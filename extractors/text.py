@@ -197,9 +197,9 @@ def line_score(
     fragment_cost: str = "fragment_cost",
 ) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences and lines wrapped inside one, lowest for the rows of a list). Rule-list debris and template labels cost a little
-    (so that they do not split the article; they are removed later), numbers (table cells) are
-    neutral, and comment headings are boundaries."""
+    sentences and lines wrapped inside one, lowest for the rows of a list). Rule-list debris
+    and template labels cost a little (so that they do not split the article; they are removed
+    later), numbers (table cells) are neutral, and comment headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
     if (

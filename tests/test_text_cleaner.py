@@ -30,8 +30,10 @@ from extractors.text import (
     first_copies,
     glued_teasers,
     is_glued_link_list,
+    list_rows,
     pick_title,
     split_lines,
+    wrapped_lines,
 )
 from extractors.visible_text import visible_text
 
@@ -668,3 +670,42 @@ def test_an_article_printed_again_below_itself_is_kept_once() -> None:
         PARAGRAPH,
         "Key points",
     ]
+    # A headline printed again in a metadata block below the article goes.
+    headline = "10 things in tech you need to know today"
+    assert first_copies([headline, PARAGRAPH, headline, headline], RULES) == [headline, PARAGRAPH]
+
+
+def test_a_line_ending_in_a_comma_is_wrapped_inside_a_sentence() -> None:
+    lines = [
+        "また、その他にも、",
+        "もとの商品を小分けにして販売する行為は、",
+        "商標権侵害です。",
+        "関連記事",
+    ]
+    assert wrapped_lines(lines, RULES) == frozenset({0, 1})
+
+
+def test_an_articles_list_of_dates_is_part_of_it_but_menus_and_archives_are_not() -> None:
+    article = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday")]
+    dates = [
+        f"{month} {day} – {city}, {state} @ {city} Amphitheatre"
+        for month, day, city, state in [
+            ("June", 9, "West Palm Beach", "FL"),
+            ("June", 10, "Tampa", "FL"),
+            ("June", 14, "Alpharetta", "GA"),
+            ("July", 2, "Uncasville", "CT"),
+            ("July", 19, "Toronto", "ON"),
+            ("August", 2, "Clarkston", "MI"),
+            ("August", 14, "Saint Louis", "MO"),
+            ("October", 10, "Houston", "TX"),
+        ]
+    ]
+    lines = ["Home", "Music", *article, "Tour dates", *dates, "Trending", "Most read"]
+    assert list_rows(lines, RULES) == frozenset(range(6, 14))
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == [*article, "Tour dates", *dates]
+    # Menu items share no marks; an archive's "May (12)" links are too short to be rows.
+    archive = [f"{month} ({count})" for count in range(3) for month in ("May", "April", "March")]
+    assert list_rows(["News", "Sport", "Weather", "Travel", "Culture", *archive], RULES) == (
+        frozenset()
+    )
