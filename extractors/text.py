@@ -294,9 +294,11 @@ def _bridge_forward(
     card between two parts of the text): while a run of text starts at most
     `bridge_forward_lines` lines after the core, with no boundary and at most one teaser
     heading between, scores at least `bridge_forward_share` of the core and holds two text
-    lines in a row (not a teaser's one summary line), it is the article's next part."""
+    lines in a row or two paragraphs scoring `bridge_paragraph_score` (not a teaser's one short
+    summary line), it is the article's next part."""
     gap = rules.setting("text", "bridge_forward_lines")
     share = rules.setting("text", "bridge_forward_share")
+    paragraph = rules.setting("text", "bridge_paragraph_score")
     core = sum(score for score in scores[start:end] if score != _BOUNDARY)
     while (
         first := _nearest_text_line(scores, range(end, min(len(scores), end + gap + 1)))
@@ -308,7 +310,9 @@ def _bridge_forward(
             running += scores[n]
             if running > best:
                 best, best_end = running, n + 1
-        paired = any(scores[n] > 0 < scores[n + 1] for n in range(first, best_end - 1))
+        paired = any(scores[n] > 0 < scores[n + 1] for n in range(first, best_end - 1)) or (
+            sum(scores[n] >= paragraph for n in range(first, best_end)) >= 2
+        )
         headings = sum(rules.is_teaser_heading(line) for line in lines[end:first])
         if best < share * core or not paired or headings > 1:
             break

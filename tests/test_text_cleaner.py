@@ -569,6 +569,20 @@ def test_the_core_goes_on_after_a_module_inside_the_article() -> None:
     assert lines[start:end] == first
 
 
+def test_two_long_paragraphs_between_headlines_are_the_articles_next_part() -> None:
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Saturday")
+    first = [PARAGRAPH.replace("Tuesday", day) for day in days]
+    long = [f"{PARAGRAPH} {PARAGRAPH.replace('Tuesday', day)}" for day in ("Friday", "Sunday")]
+    headlines = ["Putin builds a new ring of defences", "Iran war: a spy plane lost"]
+    lines = ["Home", *first, *_module("Mehr zum Thema"), long[0], *headlines, long[1], "Impressum"]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == [*first, *_module("Mehr zum Thema"), long[0], *headlines, long[1]]
+    # A teaser's summaries are shorter: they do not carry the core on.
+    lines = ["Home", *first, *_module("Mehr zum Thema"), PARAGRAPH, *headlines, PARAGRAPH]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == first
+
+
 def test_a_teaser_list_after_the_article_is_not_its_next_part() -> None:
     first = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday")]
     teasers = [
