@@ -27,7 +27,7 @@ _NUMERIC = re.compile(r"^[\d\W]+$")
 _BOUNDARY = float("-inf")
 _DIGIT = re.compile(r"\d")
 _MAX_TITLE_CHARS = 250
-_CLAUSE_END = re.compile(r"[,、，]\Z")
+_CLAUSE_ENDS = (",", "、", "，")
 
 
 def split_lines(text: str) -> list[str]:
@@ -62,7 +62,7 @@ def wrapped_lines(lines: list[str], rules: RuleSet) -> frozenset[int]:
     return frozenset(
         index
         for index, (line, after) in enumerate(zip(lines, lines[1:], strict=False))
-        if (len(line) >= shortest and after[0].islower()) or _CLAUSE_END.search(line)
+        if (len(line) >= shortest and after[0].islower()) or line.endswith(_CLAUSE_ENDS)
     )
 
 
@@ -109,30 +109,56 @@ def _runs(flags: list[bool], shortest: int) -> frozenset[int]:
     return frozenset(found)
 
 
-_SKELETON_DROP = re.compile(r"[^\W\d_]+|\s+")
-_DIGITS = re.compile(r"\d+")
+_WORDS_AND_SPACES = re.compile(r"[^\W\d_]+|[^\S\n]+")
+_FIGURES = re.compile(r"\d+")
+_SKELETON_SPAN = 40
 
 
-def _skeleton(line: str, size: int) -> str:
-    """The first `size` marks of `line` once its words and spaces are gone (figures count as
-    one mark): "June 9 – Tampa, FL @ Arena" gives "0–,@" cut to `size`."""
-    return _DIGITS.sub("0", _SKELETON_DROP.sub("", line))[:size]
+def _skeletons(lines: list[str]) -> list[str]:
+    """The marks of each line's first `_SKELETON_SPAN` characters once words and spaces are
+    gone, a figure counting as one mark: "June 9 – Tampa, FL @ Arena" gives "0–,@". A row
+    shows its marks early; prose further on is not read."""
+    starts = "\n".join([line[:_SKELETON_SPAN] for line in lines])
+    return _FIGURES.sub("0", _WORDS_AND_SPACES.sub("", starts)).split("\n")
+
+
+def _repeating(shapes: list[str], period: int) -> list[bool]:
+    """Whether each shape is set and stands again `period` lines before or after it."""
+    before = [""] * period + shapes
+    after = shapes[period:] + [""] * period
+    return [
+        bool(shape) and shape in (earlier, later)
+        for earlier, shape, later in zip(before, shapes, after, strict=False)
+    ]
+
+
+def _shapes(skeletons: list[str], size: int) -> list[str]:
+    """The first `size` marks of each skeleton; "" for a shorter one."""
+    return [skeleton[:size] if len(skeleton) >= size else "" for skeleton in skeletons]
 
 
 def list_rows(lines: list[str], rules: RuleSet) -> frozenset[int]:
     """Indexes of the rows of a list or table: runs of at least `list_rows` consecutive lines
     of more than `menu_item_words` words with the same skeleton of `list_marks` marks (figures
-    and punctuation: "June 9 – City, ST @ Venue", "1a etapa: 10 de março – Interlagos").
-    Menus and headlines have no such shared shape; an archive's "May (12)" links are too
-    short."""
-    size = rules.setting("text", "list_marks")
+    and punctuation: "June 9 – City, ST @ Venue", "1a etapa: 10 de março – Interlagos"), and
+    runs of twice as many lines where two skeletons of `list_pair_marks` marks alternate (an
+    item and its link: "1) Product" / "http://…"). Menus and headlines have no such shared
+    shape; an archive's "May (12)" links are too short."""
+    shortest = rules.setting("text", "list_rows")
+    size, pair_size = rules.setting("text", "list_marks"), rules.setting("text", "list_pair_marks")
+    skeletons = _skeletons(lines)
     menu_words = rules.setting("text", "menu_item_words")
-    shapes = [_skeleton(line, size) if len(line.split()) > menu_words else "" for line in lines]
-    same = [
-        len(shape) == size and (shape in (before, after))
-        for before, shape, after in zip(["", *shapes], shapes, [*shapes[1:], ""], strict=False)
+    long_enough = [
+        skeleton if skeleton and line.count(" ") >= menu_words else ""
+        for line, skeleton in zip(lines, skeletons, strict=True)
     ]
-    return _runs(same, rules.setting("text", "list_rows"))
+    rows = _repeating(_shapes(long_enough, size), 1)
+    pairs = _shapes(skeletons, pair_size)
+    alternating = [
+        repeats and n > 0 and pairs[n] != pairs[n - 1]
+        for n, repeats in enumerate(_repeating(pairs, 2))
+    ]
+    return _runs(rows, shortest) | _runs(alternating, 2 * shortest)
 
 
 def glued_teasers(lines: list[str], rules: RuleSet) -> frozenset[int]:

@@ -718,6 +718,14 @@ def test_an_articles_list_of_dates_is_part_of_it_but_menus_and_archives_are_not(
     assert list_rows(lines, RULES) == frozenset(range(6, 14))
     start, end = find_core(lines, RULES)
     assert lines[start:end] == [*article, "Tour dates", *dates]
+    # An item and its link, alternating, are rows too.
+    products = [
+        line
+        for n, name in enumerate(["Lego Star Wars", "Polistil Pista", "Thriller (Vinile)"] * 4)
+        for line in (f"{n + 1}) {name}", f"http://amzn.to/2iJF{n}Rj")
+    ]
+    lines = ["Home", *article, *products, "Trending"]
+    assert list_rows(lines, RULES) == frozenset(range(4, 28))
     # Menu items share no marks; an archive's "May (12)" links are too short to be rows.
     archive = [f"{month} ({count})" for count in range(3) for month in ("May", "April", "March")]
     assert list_rows(["News", "Sport", "Weather", "Travel", "Culture", *archive], RULES) == (
