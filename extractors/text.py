@@ -161,6 +161,20 @@ def list_rows(lines: list[str], rules: RuleSet) -> frozenset[int]:
     return _runs(rows, shortest) | _runs(alternating, 2 * shortest)
 
 
+def repeated_dates(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of date stamps whose day a stamp higher on the page already gave: the header of
+    another article printed below this one (infinite scroll), or a reader comment's stamp. A
+    related-story card inside the article shows its own, older date."""
+    seen: set[str] = set()
+    found = set()
+    for n, line in enumerate(lines):
+        if stamp := parse_date_stamp(line, rules):
+            if stamp[:10] in seen:
+                found.add(n)
+            seen.add(stamp[:10])
+    return frozenset(found)
+
+
 def glued_teasers(lines: list[str], rules: RuleSet) -> frozenset[int]:
     """Indexes of teaser lines whose headline and summary the rendering glued into one line
     ("Bill At Troy SteakhouseA party of six left ..."): the glued word stands nowhere else on
@@ -268,11 +282,12 @@ def _best_runs(scores: list[float]) -> list[tuple[float, tuple[int, int]]]:
 
 def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
-    Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
-    found, a run after a comment boundary is taken only when it scores `boundary_overrule`
-    times as much (the article after a "Comments" button or a teaser, not one long comment).
-    The core then grows back over a list inside the article to the sentences before it, and
-    across a module inside the article to its first part and on to its next part."""
+    Comments follow the article, and so does another article under a stamp of the same day
+    (`repeated_dates`): once a run of `min_core_score` over `min_core_lines` lines is found, a
+    run after such a boundary is taken only when it scores `boundary_overrule` times as much
+    (the article after a "Comments" button or a teaser, not one long comment). The core then
+    grows back over a list inside the article to the sentences before it, and across a module
+    inside the article to its first part and on to its next part."""
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
@@ -280,8 +295,11 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     labels = template_labels(lines, rules) | teasers
     rows = list_rows(lines, rules)
     wrapped = wrapped_lines(lines, rules) | rows
+    new_articles = repeated_dates(lines, rules)
     scores = [
-        line_score(line, rules, labels, wrapped=n in wrapped, row=n in rows)
+        _BOUNDARY
+        if n in new_articles
+        else line_score(line, rules, labels, wrapped=n in wrapped, row=n in rows)
         for n, line in enumerate(lines)
     ]
     runs = _best_runs(scores)
@@ -293,7 +311,7 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
         settled = core[0] >= enough and core[1][1] - core[1][0] >= min_lines
     if core is None:
         return None
-    start, end = _bridge_stamps(core, runs, lines, rules)[1]
+    start, end = _bridge_stamps(core, runs, lines, new_articles, rules)[1]
     before = (
         _edge_score(lines[n], rules, labels, wrapped=n in wrapped) for n in range(start - 1, -1, -1)
     )
@@ -399,13 +417,14 @@ def _bridge_stamps(
     core: tuple[float, tuple[int, int]],
     runs: list[tuple[float, tuple[int, int]]],
     lines: list[str],
+    new_articles: frozenset[int],
     rules: RuleSet,
 ) -> tuple[float, tuple[int, int]]:
     """The core continued across date stamps inside the article: a video or teaser card with
     its "14 hours ago" stamp splits the article like a comment header would. The next run is
-    joined when it starts at most `bridge_gap_lines` lines later, no comment heading lies
-    between, and it scores at least `bridge_share` of the run before it (comments are short
-    next to the article they follow)."""
+    joined when it starts at most `bridge_gap_lines` lines later, no comment heading and no
+    other article's stamp (`new_articles`) lies between, and it scores at least `bridge_share`
+    of the run before it (comments are short next to the article they follow)."""
     gap = rules.setting("text", "bridge_gap_lines")
     share = rules.setting("text", "bridge_share")
     total, (start, end) = core
@@ -418,6 +437,7 @@ def _bridge_stamps(
             run_start - end > gap
             or score < share * last
             or any(rules.is_end_heading(line) and not _is_stamp(line, rules) for line in between)
+            or not new_articles.isdisjoint(range(end, run_start))
         ):
             break
         total, end, last = total + score, run_end, score

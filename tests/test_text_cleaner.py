@@ -32,6 +32,7 @@ from extractors.text import (
     is_glued_link_list,
     list_rows,
     pick_title,
+    repeated_dates,
     split_lines,
     wrapped_lines,
 )
@@ -731,3 +732,26 @@ def test_an_articles_list_of_dates_is_part_of_it_but_menus_and_archives_are_not(
     assert list_rows(["News", "Sport", "Weather", "Travel", "Culture", *archive], RULES) == (
         frozenset()
     )
+
+
+def test_an_article_printed_below_under_a_stamp_of_the_same_day_is_not_joined() -> None:
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    first = [PARAGRAPH.replace("Tuesday", day) for day in days]
+    second = [sentence(n) for n in range(6)]
+    card = ["Seven fans on trial for chants", "By Teresa Fall", "November 20, 2024"]
+    lines = [
+        "A headline about the budget",
+        "January 5, 2025",
+        *first[:2],
+        *card,
+        *first[2:],
+        "Tags: budget",
+        "Trains run late again",
+        "By Jane Doe",
+        "January 5, 2025",
+        *second,
+    ]
+    # The card's older date does not split the article; the second article's stamp does.
+    assert repeated_dates(lines, RULES) == frozenset({13})
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == [*first[:2], *card, *first[2:]]
