@@ -27,6 +27,7 @@ _NUMERIC = re.compile(r"^[\d\W]+$")
 _BOUNDARY = float("-inf")
 _DIGIT = re.compile(r"\d")
 _MAX_TITLE_CHARS = 250
+_CLAUSE_ENDS = (",", "、", "，")
 
 
 def split_lines(text: str) -> list[str]:
@@ -54,13 +55,14 @@ def template_labels(lines: list[str], rules: RuleSet) -> frozenset[str]:
 
 def wrapped_lines(lines: list[str], rules: RuleSet) -> frozenset[int]:
     """Indexes of hard-wrapped lines: a line of at least `wrapped_line_chars` that the next line
-    continues mid-sentence (it starts with a lower-case letter). Such a line is part of a
-    sentence, not a headline or a menu item."""
+    continues mid-sentence (it starts with a lower-case letter), or a line ending in a comma
+    (scripts without case wrap there too). Such a line is part of a sentence, not a headline or
+    a menu item."""
     shortest = rules.setting("text", "wrapped_line_chars")
     return frozenset(
         index
         for index, (line, after) in enumerate(zip(lines, lines[1:], strict=False))
-        if len(line) >= shortest and after[0].islower()
+        if (len(line) >= shortest and after[0].islower()) or line.endswith(_CLAUSE_ENDS)
     )
 
 
@@ -107,6 +109,72 @@ def _runs(flags: list[bool], shortest: int) -> frozenset[int]:
     return frozenset(found)
 
 
+_WORDS_AND_SPACES = re.compile(r"[^\W\d_]+|[^\S\n]+")
+_FIGURES = re.compile(r"\d+")
+_SKELETON_SPAN = 40
+
+
+def _skeletons(lines: list[str]) -> list[str]:
+    """The marks of each line's first `_SKELETON_SPAN` characters once words and spaces are
+    gone, a figure counting as one mark: "June 9 – Tampa, FL @ Arena" gives "0–,@". A row
+    shows its marks early; prose further on is not read."""
+    starts = "\n".join([line[:_SKELETON_SPAN] for line in lines])
+    return _FIGURES.sub("0", _WORDS_AND_SPACES.sub("", starts)).split("\n")
+
+
+def _repeating(shapes: list[str], period: int) -> list[bool]:
+    """Whether each shape is set and stands again `period` lines before or after it."""
+    before = [""] * period + shapes
+    after = shapes[period:] + [""] * period
+    return [
+        bool(shape) and shape in (earlier, later)
+        for earlier, shape, later in zip(before, shapes, after, strict=False)
+    ]
+
+
+def _shapes(skeletons: list[str], size: int) -> list[str]:
+    """The first `size` marks of each skeleton; "" for a shorter one."""
+    return [skeleton[:size] if len(skeleton) >= size else "" for skeleton in skeletons]
+
+
+def list_rows(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of the rows of a list or table: runs of at least `list_rows` consecutive lines
+    of more than `menu_item_words` words with the same skeleton of `list_marks` marks (figures
+    and punctuation: "June 9 – City, ST @ Venue", "1a etapa: 10 de março – Interlagos"), and
+    runs of twice as many lines where two skeletons of `list_pair_marks` marks alternate (an
+    item and its link: "1) Product" / "http://…"). Menus and headlines have no such shared
+    shape; an archive's "May (12)" links are too short."""
+    shortest = rules.setting("text", "list_rows")
+    size, pair_size = rules.setting("text", "list_marks"), rules.setting("text", "list_pair_marks")
+    skeletons = _skeletons(lines)
+    menu_words = rules.setting("text", "menu_item_words")
+    long_enough = [
+        skeleton if skeleton and line.count(" ") >= menu_words else ""
+        for line, skeleton in zip(lines, skeletons, strict=True)
+    ]
+    rows = _repeating(_shapes(long_enough, size), 1)
+    pairs = _shapes(skeletons, pair_size)
+    alternating = [
+        repeats and n > 0 and pairs[n] != pairs[n - 1]
+        for n, repeats in enumerate(_repeating(pairs, 2))
+    ]
+    return _runs(rows, shortest) | _runs(alternating, 2 * shortest)
+
+
+def repeated_dates(lines: list[str], rules: RuleSet) -> frozenset[int]:
+    """Indexes of date stamps whose day a stamp higher on the page already gave: the header of
+    another article printed below this one (infinite scroll), or a reader comment's stamp. A
+    related-story card inside the article shows its own, older date."""
+    seen: set[str] = set()
+    found = set()
+    for n, line in enumerate(lines):
+        if stamp := parse_date_stamp(line, rules):
+            if stamp[:10] in seen:
+                found.add(n)
+            seen.add(stamp[:10])
+    return frozenset(found)
+
+
 def glued_teasers(lines: list[str], rules: RuleSet) -> frozenset[int]:
     """Indexes of teaser lines whose headline and summary the rendering glued into one line
     ("Bill At Troy SteakhouseA party of six left ..."): the glued word stands nowhere else on
@@ -136,9 +204,10 @@ def join_wrapped(lines: list[str], keep: list[int], cut: frozenset[int]) -> list
 
 
 def first_copies(paragraphs: list[str], rules: RuleSet) -> list[str]:
-    """`paragraphs` without the later copies of a paragraph longer than `short_line_chars`:
-    a page that prints the article (or a teaser's summary) again below it."""
-    longest = rules.setting("text", "short_line_chars")
+    """`paragraphs` without the later copies of a paragraph longer than `printed_again_chars`:
+    a page that prints the article (or a teaser's summary, or its headline in a metadata
+    block) again below it."""
+    longest = rules.setting("text", "printed_again_chars")
     seen: set[str] = set()
     kept = []
     for paragraph in paragraphs:
@@ -164,12 +233,13 @@ def line_score(
     labels: frozenset[str] = frozenset(),
     *,
     wrapped: bool = False,
+    row: bool = False,
     fragment_cost: str = "fragment_cost",
 ) -> float:
     """How much `line` looks like article text: its weighted length minus a cost (lower for
-    sentences and lines wrapped inside one). Rule-list debris and template labels cost a little
-    (so that they do not split the article; they are removed later), numbers (table cells) are
-    neutral, and comment headings are boundaries."""
+    sentences and lines wrapped inside one, lowest for the rows of a list). Rule-list debris
+    and template labels cost a little (so that they do not split the article; they are removed
+    later), numbers (table cells) are neutral, and comment headings are boundaries."""
     if rules.is_end_heading(line) or is_comment_header(line, rules):
         return _BOUNDARY
     if (
@@ -182,7 +252,12 @@ def line_score(
     if _NUMERIC.match(line):
         return 0.0
     weight = len(line) + (rules.setting("text", "cjk_weight") - 1) * len(_CJK.findall(line))
-    cost = "sentence_cost" if wrapped or ends_sentence(line) else fragment_cost
+    if row:
+        cost = "list_row_cost"
+    elif wrapped or ends_sentence(line):
+        cost = "sentence_cost"
+    else:
+        cost = fragment_cost
     return weight - rules.setting("text", cost)
 
 
@@ -207,18 +282,26 @@ def _best_runs(scores: list[float]) -> list[tuple[float, tuple[int, int]]]:
 
 def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
     """[start, end) of the maximum-sum run of line scores, or None when no run scores above 0.
-    Comments follow the article: once a run of `min_core_score` over `min_core_lines` lines is
-    found, a run after a comment boundary is taken only when it scores `boundary_overrule`
-    times as much (the article after a "Comments" button or a teaser, not one long comment).
-    The core then grows back over a list inside the article to the sentences before it, and
-    across a module inside the article to its first part and on to its next part."""
+    Comments follow the article, and so does another article under a stamp of the same day
+    (`repeated_dates`): once a run of `min_core_score` over `min_core_lines` lines is found, a
+    run after such a boundary is taken only when it scores `boundary_overrule` times as much
+    (the article after a "Comments" button or a teaser, not one long comment). The core then
+    grows back over a list inside the article to the sentences before it, and across a module
+    inside the article to its first part and on to its next part."""
     enough = rules.setting("text", "min_core_score")
     min_lines = rules.setting("text", "min_core_lines")
     overrule = rules.setting("text", "boundary_overrule")
     teasers = frozenset(lines[n] for n in glued_teasers(lines, rules))
     labels = template_labels(lines, rules) | teasers
-    wrapped = wrapped_lines(lines, rules)
-    scores = [line_score(line, rules, labels, wrapped=n in wrapped) for n, line in enumerate(lines)]
+    rows = list_rows(lines, rules)
+    wrapped = wrapped_lines(lines, rules) | rows
+    new_articles = repeated_dates(lines, rules)
+    scores = [
+        _BOUNDARY
+        if n in new_articles
+        else line_score(line, rules, labels, wrapped=n in wrapped, row=n in rows)
+        for n, line in enumerate(lines)
+    ]
     runs = _best_runs(scores)
     core: tuple[float, tuple[int, int]] | None = None
     settled = False
@@ -228,7 +311,7 @@ def find_core(lines: list[str], rules: RuleSet) -> tuple[int, int] | None:
         settled = core[0] >= enough and core[1][1] - core[1][0] >= min_lines
     if core is None:
         return None
-    start, end = _bridge_stamps(core, runs, lines, rules)[1]
+    start, end = _bridge_stamps(core, runs, lines, new_articles, rules)[1]
     before = (
         _edge_score(lines[n], rules, labels, wrapped=n in wrapped) for n in range(start - 1, -1, -1)
     )
@@ -255,9 +338,11 @@ def _bridge_forward(
     card between two parts of the text): while a run of text starts at most
     `bridge_forward_lines` lines after the core, with no boundary and at most one teaser
     heading between, scores at least `bridge_forward_share` of the core and holds two text
-    lines in a row (not a teaser's one summary line), it is the article's next part."""
+    lines in a row or two paragraphs scoring `bridge_paragraph_score` (not a teaser's one short
+    summary line), it is the article's next part."""
     gap = rules.setting("text", "bridge_forward_lines")
     share = rules.setting("text", "bridge_forward_share")
+    paragraph = rules.setting("text", "bridge_paragraph_score")
     core = sum(score for score in scores[start:end] if score != _BOUNDARY)
     while (
         first := _nearest_text_line(scores, range(end, min(len(scores), end + gap + 1)))
@@ -269,7 +354,9 @@ def _bridge_forward(
             running += scores[n]
             if running > best:
                 best, best_end = running, n + 1
-        paired = any(scores[n] > 0 < scores[n + 1] for n in range(first, best_end - 1))
+        paired = any(scores[n] > 0 < scores[n + 1] for n in range(first, best_end - 1)) or (
+            sum(scores[n] >= paragraph for n in range(first, best_end)) >= 2
+        )
         headings = sum(rules.is_teaser_heading(line) for line in lines[end:first])
         if best < share * core or not paired or headings > 1:
             break
@@ -330,13 +417,14 @@ def _bridge_stamps(
     core: tuple[float, tuple[int, int]],
     runs: list[tuple[float, tuple[int, int]]],
     lines: list[str],
+    new_articles: frozenset[int],
     rules: RuleSet,
 ) -> tuple[float, tuple[int, int]]:
     """The core continued across date stamps inside the article: a video or teaser card with
     its "14 hours ago" stamp splits the article like a comment header would. The next run is
-    joined when it starts at most `bridge_gap_lines` lines later, no comment heading lies
-    between, and it scores at least `bridge_share` of the run before it (comments are short
-    next to the article they follow)."""
+    joined when it starts at most `bridge_gap_lines` lines later, no comment heading and no
+    other article's stamp (`new_articles`) lies between, and it scores at least `bridge_share`
+    of the run before it (comments are short next to the article they follow)."""
     gap = rules.setting("text", "bridge_gap_lines")
     share = rules.setting("text", "bridge_share")
     total, (start, end) = core
@@ -349,6 +437,7 @@ def _bridge_stamps(
             run_start - end > gap
             or score < share * last
             or any(rules.is_end_heading(line) and not _is_stamp(line, rules) for line in between)
+            or not new_articles.isdisjoint(range(end, run_start))
         ):
             break
         total, end, last = total + score, run_end, score

@@ -30,8 +30,11 @@ from extractors.text import (
     first_copies,
     glued_teasers,
     is_glued_link_list,
+    list_rows,
     pick_title,
+    repeated_dates,
     split_lines,
+    wrapped_lines,
 )
 from extractors.visible_text import visible_text
 
@@ -567,6 +570,20 @@ def test_the_core_goes_on_after_a_module_inside_the_article() -> None:
     assert lines[start:end] == first
 
 
+def test_two_long_paragraphs_between_headlines_are_the_articles_next_part() -> None:
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Saturday")
+    first = [PARAGRAPH.replace("Tuesday", day) for day in days]
+    long = [f"{PARAGRAPH} {PARAGRAPH.replace('Tuesday', day)}" for day in ("Friday", "Sunday")]
+    headlines = ["Putin builds a new ring of defences", "Iran war: a spy plane lost"]
+    lines = ["Home", *first, *_module("Mehr zum Thema"), long[0], *headlines, long[1], "Impressum"]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == [*first, *_module("Mehr zum Thema"), long[0], *headlines, long[1]]
+    # A teaser's summaries are shorter: they do not carry the core on.
+    lines = ["Home", *first, *_module("Mehr zum Thema"), PARAGRAPH, *headlines, PARAGRAPH]
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == first
+
+
 def test_a_teaser_list_after_the_article_is_not_its_next_part() -> None:
     first = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday")]
     teasers = [
@@ -668,3 +685,73 @@ def test_an_article_printed_again_below_itself_is_kept_once() -> None:
         PARAGRAPH,
         "Key points",
     ]
+    # A headline printed again in a metadata block below the article goes.
+    headline = "10 things in tech you need to know today"
+    assert first_copies([headline, PARAGRAPH, headline, headline], RULES) == [headline, PARAGRAPH]
+
+
+def test_a_line_ending_in_a_comma_is_wrapped_inside_a_sentence() -> None:
+    lines = [
+        "また、その他にも、",
+        "もとの商品を小分けにして販売する行為は、",
+        "商標権侵害です。",
+        "関連記事",
+    ]
+    assert wrapped_lines(lines, RULES) == frozenset({0, 1})
+
+
+def test_an_articles_list_of_dates_is_part_of_it_but_menus_and_archives_are_not() -> None:
+    article = [PARAGRAPH.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday")]
+    dates = [
+        f"{month} {day} – {city}, {state} @ {city} Amphitheatre"
+        for month, day, city, state in [
+            ("June", 9, "West Palm Beach", "FL"),
+            ("June", 10, "Tampa", "FL"),
+            ("June", 14, "Alpharetta", "GA"),
+            ("July", 2, "Uncasville", "CT"),
+            ("July", 19, "Toronto", "ON"),
+            ("August", 2, "Clarkston", "MI"),
+            ("August", 14, "Saint Louis", "MO"),
+            ("October", 10, "Houston", "TX"),
+        ]
+    ]
+    lines = ["Home", "Music", *article, "Tour dates", *dates, "Trending", "Most read"]
+    assert list_rows(lines, RULES) == frozenset(range(6, 14))
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == [*article, "Tour dates", *dates]
+    # An item and its link, alternating, are rows too.
+    products = [
+        line
+        for n, name in enumerate(["Lego Star Wars", "Polistil Pista", "Thriller (Vinile)"] * 4)
+        for line in (f"{n + 1}) {name}", f"http://amzn.to/2iJF{n}Rj")
+    ]
+    lines = ["Home", *article, *products, "Trending"]
+    assert list_rows(lines, RULES) == frozenset(range(4, 28))
+    # Menu items share no marks; an archive's "May (12)" links are too short to be rows.
+    archive = [f"{month} ({count})" for count in range(3) for month in ("May", "April", "March")]
+    assert list_rows(["News", "Sport", "Weather", "Travel", "Culture", *archive], RULES) == (
+        frozenset()
+    )
+
+
+def test_an_article_printed_below_under_a_stamp_of_the_same_day_is_not_joined() -> None:
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    first = [PARAGRAPH.replace("Tuesday", day) for day in days]
+    second = [sentence(n) for n in range(6)]
+    card = ["Seven fans on trial for chants", "By Teresa Fall", "November 20, 2024"]
+    lines = [
+        "A headline about the budget",
+        "January 5, 2025",
+        *first[:2],
+        *card,
+        *first[2:],
+        "Tags: budget",
+        "Trains run late again",
+        "By Jane Doe",
+        "January 5, 2025",
+        *second,
+    ]
+    # The card's older date does not split the article; the second article's stamp does.
+    assert repeated_dates(lines, RULES) == frozenset({13})
+    start, end = find_core(lines, RULES)
+    assert lines[start:end] == [*first[:2], *card, *first[2:]]
