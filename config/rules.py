@@ -137,6 +137,12 @@ class TextStructure(RuleTable):
     bridge_gap_lines: Count
     bridge_share: Share
     title_lookback: Count
+    list_marks: Count
+    list_rows: Count
+    list_pair_marks: Count
+    list_row_cost: float
+    printed_again_chars: Count
+    bridge_paragraph_score: float
 
 
 class DateStructure(RuleTable):
@@ -176,6 +182,7 @@ class TitleRules(RuleTable):
     max_affixes: Count
     heading_tags: Strings
     min_shortened_share: float = Field(gt=0, le=1)
+    min_site_links: int = Field(ge=1)
     max_chars: int = Field(ge=1)
     max_affix_words: Count
 
