@@ -158,7 +158,8 @@ def run_pipeline(
             count_batch(run, batch.fetched, results, saved, failures)
             logger.info("batch %d: %d stored, %d failed", batch.number, len(saved), len(failures))
 
-        # Batches N+1 and N+2 are fetched and extracted while batch N is stored.
+        # Batches N+1 and N+2 are fetched and extracted while batch N is stored; a batch is
+        # stored as soon as it is extracted and the batches before it are stored.
         with (
             batch_extraction(settings.pipeline, config, extract_batch) as extract,
             input_batches(documents, settings.pipeline.batch_size, fetcher) as batches,
@@ -168,7 +169,7 @@ def run_pipeline(
                 inputs = fetched.items if fetched else batch
                 originals = archive_batch(archive, inputs) if archive else None
                 pending.append(PendingBatch(number, fetched, originals, extract(inputs)))
-                if len(pending) > BATCHES_AHEAD:
+                while len(pending) > BATCHES_AHEAD or (pending and pending[0].extraction.done()):
                     store_next(pending)
             while pending:
                 store_next(pending)

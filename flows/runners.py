@@ -12,11 +12,13 @@ order, so every runner stores the same articles, versions and clusters.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 from prefect import Task
+from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from config import PipelineSettings
@@ -31,7 +33,9 @@ Results = list[Extracted | InputFailure]
 
 
 class PendingResults(Protocol):
-    """A batch's extraction under way (a Prefect future, or one already finished)."""
+    """A batch's extraction under way (a task started on a runner, or one already finished)."""
+
+    def done(self) -> bool: ...
 
     def result(self) -> Results: ...
 
@@ -42,8 +46,27 @@ class Finished:
     def __init__(self, results: Results):
         self.results = results
 
+    def done(self) -> bool:
+        return True
+
     def result(self) -> Results:
         return self.results
+
+
+class Started:
+    """An extraction task started on a task runner: `done` says whether it has ended, without
+    asking the Prefect API."""
+
+    def __init__(self, future: PrefectFuture[Results]):
+        self.future = future
+        self.ended = threading.Event()
+        future.add_done_callback(lambda _future: self.ended.set())
+
+    def done(self) -> bool:
+        return self.ended.is_set()
+
+    def result(self) -> Results:
+        return self.future.result()
 
 
 SubmitBatch = Callable[[Sequence[Document | InputFailure]], PendingResults]
@@ -96,7 +119,9 @@ def batch_extraction(
                 return on_the_spot(documents)
             started = True
             parameters = {"documents": list(documents), "config": config}
-            return runner.submit(extract_batch, parameters | ({"pool": pool} if pool else {}))
+            return Started(
+                runner.submit(extract_batch, parameters | ({"pool": pool} if pool else {}))
+            )
 
         yield submit
 
