@@ -14,8 +14,8 @@ from datetime import date
 
 from extractors.rules import RuleSet
 
-_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})\b")
-_DOTTED_DATE = re.compile(r"\b(\d{1,2})([./])(\d{1,2})\2((?:19|20)\d{2})\b")
+_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})([-./])(\d{1,2})\2(\d{1,2})\b")
+_DOTTED_DATE = re.compile(r"\b(\d{1,2})([./-])(\d{1,2})\2((?:19|20)\d{2})\b")
 _TIME_ZONE = re.compile(r"\b[A-Z]{2,5}\b")
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er|e|o|a|º)?$")
 _MAX_NAME_WORDS = 4
@@ -31,10 +31,11 @@ def _day(year: int, month: int, day: int) -> str | None:
 
 
 def _numeric_date(text: str) -> tuple[str | None, str]:
-    """An all-digits date ("2021-10-23", "23.10.2021", "10/23/2021") and the text without it."""
+    """An all-digits date ("2021-10-23", "2021/10/23", "23.10.2021", "23-10-2021",
+    "10/23/2021") and the text without it. Day first unless a slashed date can only be US order."""
     if match := _ISO_DATE.search(text):
-        year, month, day = (int(g) for g in match.groups())
-        return _day(year, month, day), text[: match.start()] + text[match.end() :]
+        year, _, month, day = match.groups()
+        return _day(int(year), int(month), int(day)), text[: match.start()] + text[match.end() :]
     if match := _DOTTED_DATE.search(text):
         first, sep, second, year_text = match.groups()
         day, month = (int(first), int(second))
@@ -69,11 +70,23 @@ def parse_date_stamp(line: str, rules: RuleSet) -> str | None:
         return None
     text = _LABEL.sub("", _LIST_MARK.sub("", line))
     text = rules.date_prefix.sub("", text) if rules.date_prefix else text
-    text = _TIME_ZONE.sub(" ", rules.time_of_day.sub(" ", text))
-    found, rest = _numeric_date(text)
+    found, rest = _numeric_date(text)  # before times of day: "06.01" is not 6:01
     if found:
-        return found if _only_date_words(rest, rules) else None
-    return _worded_date(text, rules)
+        return found if _only_date_words(_without_times(rest, rules), rules) else None
+    return _worded_date(_without_times(text, rules), rules)
+
+
+def _without_times(text: str, rules: RuleSet) -> str:
+    """The text with times of day ("16:25", "10h15", "3:42 pm") blanked, and time zones
+    ("IST") when there is a time: "2018.04.05 ~ OPEN RUN" is no stamp."""
+    blanked = rules.time_of_day.sub(" ", text)
+    return _TIME_ZONE.sub(" ", blanked) if blanked != text else blanked
+
+
+def stamp_has_time(line: str, rules: RuleSet) -> bool:
+    """Whether a date stamp gives a time of day besides its date ("06.01" of "06.01.2026" is
+    none)."""
+    return bool(rules.time_of_day.search(_numeric_date(line)[1]))
 
 
 def _only_date_words(text: str, rules: RuleSet) -> bool:
@@ -81,16 +94,26 @@ def _only_date_words(text: str, rules: RuleSet) -> bool:
 
 
 def is_comment_header(line: str, rules: RuleSet) -> bool:
-    """A reader-comment header: a short name, then a date and a time of day."""
-    if len(line) > rules.setting("dates", "max_stamp_chars") or not rules.time_of_day.search(line):
+    """A reader-comment header: a short name, then a date and a time of day. A labelled or
+    bylined dateline ("Sendung: hr-INFO, 25.04.2024, 10.45 Uhr", "Von dpa 30.04.2024, 18:58")
+    has the same shape: a name with a colon, a year or a byline word in it is none."""
+    if len(line) > rules.setting("dates", "max_stamp_chars"):
         return False
-    if parse_date_stamp(line, rules):
+    if not stamp_has_time(line, rules) or parse_date_stamp(line, rules):
         return False
     words = line.split()
     for cut in range(1, min(_MAX_NAME_WORDS, len(words) - 2) + 1):
         name = " ".join(words[:cut])
-        if rules.date_prefix and rules.date_prefix.match(name):
+        if _is_dateline_label(name, rules):
             return False
         if any(ch.isalpha() for ch in name) and parse_date_stamp(" ".join(words[cut:]), rules):
             return True
     return False
+
+
+def _is_dateline_label(name: str, rules: RuleSet) -> bool:
+    """What stands before a dateline's date, never in a commenter's name: a "Published" word,
+    a byline word, a label's colon or a date."""
+    if ":" in name or rules.year.search(name):
+        return True
+    return any(prefix and prefix.match(name) for prefix in (rules.date_prefix, rules.byline))

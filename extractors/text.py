@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from config import ExtractionSettings
 from extractors.article import Article, ExtractionError
-from extractors.dates import is_comment_header, parse_date_stamp
+from extractors.dates import is_comment_header, parse_date_stamp, stamp_has_time
 from extractors.debris import Draft, clean_paragraphs, ends_sentence, is_fragment, normalized
 from extractors.rules import DEFAULT_LANGUAGES, RuleSet, load_rules
 
@@ -164,14 +164,24 @@ def list_rows(lines: list[str], rules: RuleSet) -> frozenset[int]:
 def repeated_dates(lines: list[str], rules: RuleSet) -> frozenset[int]:
     """Indexes of date stamps whose day a stamp higher on the page already gave: the header of
     another article printed below this one (infinite scroll), or a reader comment's stamp. A
-    related-story card inside the article shows its own, older date."""
+    related-story card inside the article shows its own, older date. Not one: the same stamp
+    with the same time of day printed again (the article's own, in a share or print box), and
+    a date without a time below a first stamp with one (a media card's or a source credit's
+    date, "22.04.2024." under "Stand: 22.04.2024, 06:00 Uhr"; another article's header is
+    stamped like the first)."""
     seen: set[str] = set()
+    printed: set[str] = set()
+    timed: bool | None = None
     found = set()
     for n, line in enumerate(lines):
         if stamp := parse_date_stamp(line, rules):
-            if stamp[:10] in seen:
+            has_time = stamp_has_time(line, rules)
+            timed = has_time if timed is None else timed
+            reprinted = has_time and line in printed
+            if stamp[:10] in seen and not reprinted and (has_time or not timed):
                 found.add(n)
             seen.add(stamp[:10])
+            printed.add(line)
     return frozenset(found)
 
 

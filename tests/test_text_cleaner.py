@@ -137,6 +137,12 @@ def test_taglines_are_recognised_only_as_header_lines() -> None:
         ("Actualizado el 5 de junio de 2020", "2020-06-05"),
         ("12 марта 2021 г., 14:30", "2021-03-12"),
         ("2018-08-25 15:24", "2018-08-25"),
+        ("2018/08/25", "2018-08-25"),
+        ("06.01.2026 - 16:25", "2026-01-06"),  # day first; "06.01" is no time of day
+        ("23-10-2021 10h15", "2021-10-23"),
+        ("23/10/2021, 9.45", "2021-10-23"),
+        ("10/23/2021", "2021-10-23"),  # only US order is a date
+        ("18 NOV 2019", "2019-11-18"),
     ],
 )
 def test_date_stamps_parse_in_every_rule_language(line: str, iso: str) -> None:
@@ -144,7 +150,15 @@ def test_date_stamps_parse_in_every_rule_language(line: str, iso: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["Elections May 2019", "In 2015, Russia and Israel set up a hotline", "Top 10 of 2019"]
+    "line",
+    [
+        "Elections May 2019",
+        "In 2015, Russia and Israel set up a hotline",
+        "Top 10 of 2019",
+        "Coach (2013-2014): 295 days",
+        "31.02.2021",
+        "2018.04.05 ~ OPEN RUN",  # capitals without a time of day are no time zone
+    ],
 )
 def test_lines_mentioning_a_year_are_not_date_stamps(line: str) -> None:
     assert parse_date_stamp(line, RULES) is None
@@ -155,6 +169,20 @@ def test_comment_headers_are_name_date_time() -> None:
     assert is_comment_header("Walkin O'Shea November 2, 2021 at 6:23 pm", RULES)
     assert not is_comment_header("March 1, 2019 at 1:45 pm", RULES)  # a dateline, no name
     assert not is_comment_header("Published 16:12 IST, October 23rd 2021", RULES)
+    assert is_comment_header("SamW 30.10.2021 15:42", RULES)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Erschienen am 30.04.2024",  # no time of day: "30.04" is the date's
+        "Von dpa 30.04.2024, 18:58",  # a byline
+        "Sendung: hr-INFO, 25.04.2024, 10.45 Uhr",  # a label
+        "Giriş: 03.07.2024 - 18:24 Güncelleme: 03.07.2024 - 18:57",  # a date in the "name"
+    ],
+)
+def test_labelled_and_bylined_datelines_are_no_comment_headers(line: str) -> None:
+    assert not is_comment_header(line, RULES)
 
 
 def test_clean_paragraphs_records_why_each_line_went() -> None:
@@ -755,3 +783,19 @@ def test_an_article_printed_below_under_a_stamp_of_the_same_day_is_not_joined() 
     assert repeated_dates(lines, RULES) == frozenset({13})
     start, end = find_core(lines, RULES)
     assert lines[start:end] == [*first[:2], *card, *first[2:]]
+    day_first = [*lines[:1], "05.01.2025 - 09:10", *lines[2:13], "05.01.2025 - 16:25", *lines[14:]]
+    assert repeated_dates(day_first, RULES) == frozenset({13})
+
+
+def test_a_reprinted_stamp_or_a_cards_date_without_time_is_no_new_article() -> None:
+    lines = [
+        "Stand: 22.04.2024, 06:00 Uhr",
+        sentence(0),
+        "22.04.2024.",  # an audio card's date
+        sentence(1),
+        "Stand: 22.04.2024, 06:00 Uhr",  # the article's stamp again, in a share box
+        sentence(2),
+        "22.04.2024 - 16:25",  # the next article
+        sentence(3),
+    ]
+    assert repeated_dates(lines, RULES) == frozenset({6})
