@@ -1,11 +1,9 @@
-"""Work ahead of the flow: producers on threads of their own, a bounded number of items ahead.
+"""Work ahead of the flow: a producer on its own thread, a bounded number of items ahead.
 
-The flow fetches the next batches while it extracts and stores this one. Up to `ahead` items
-are produced at once, so one slow item (a batch waiting for its last slow host) does not hold
-up the next. Each producer runs in a copy of the flow's context, so its Prefect tasks belong to
-the flow run. Leaving the block does not wait for the producers: an interrupt (Ctrl-C,
-SIGTERM) leaves at once, and the work in flight ends on its own daemon thread (requests when
-the client is closed or time out).
+The flow fetches batch N+1 (and N+2) while it extracts and stores batch N. The producer runs
+in a copy of the flow's context, so its Prefect tasks belong to the flow run. Leaving the block
+does not wait for the producer: an interrupt (Ctrl-C, SIGTERM) leaves at once, and the work in
+flight ends on its own daemon thread (requests when the client is closed or time out).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import contextvars
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -22,73 +19,50 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 _DONE = object()
-_SLOT_WAIT_SECONDS = 0.2  # how often a producer waiting for room checks that it may go on
+_PUT_WAIT_SECONDS = 0.2  # how often a producer waiting for room checks that it may go on
 
 
 @contextmanager
 def produced_ahead(
     items: Iterable[Item], produce: Callable[[Item], Result], ahead: int
 ) -> Iterator[Iterator[tuple[Item, Result]]]:
-    """`(item, produce(item))` for each of `items` in order. At most `ahead` items are being
-    produced or wait for the consumer at any time, each produced on a daemon thread of its own
-    as soon as there is room. An exception (of `produce`, or of `items`) is raised to the
-    consumer when it reaches that item; leaving the block starts no further item."""
+    """`(item, produce(item))` for each of `items` in order, computed on a daemon thread at
+    most `ahead` items before the consumer. The producer's exception is raised to the consumer
+    when it reaches that item; leaving the block stops the producer after its current item."""
     if ahead < 1:
         raise ValueError(f"ahead must be at least 1, not {ahead}")
-    room = threading.Semaphore(ahead)
-    started: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    produced: queue.Queue[Any] = queue.Queue(maxsize=ahead)
     stop = threading.Event()
-    context = contextvars.copy_context()
 
-    def wait_for_room() -> bool:
+    def put(entry: object) -> None:
         while not stop.is_set():
-            if room.acquire(timeout=_SLOT_WAIT_SECONDS):
-                return not stop.is_set()
-        return False
+            try:
+                produced.put(entry, timeout=_PUT_WAIT_SECONDS)
+                return
+            except queue.Full:
+                continue
 
-    def start_each() -> None:
+    def work() -> None:
         try:
             for item in items:
-                if not wait_for_room():
+                if stop.is_set():
                     return
-                future: Future[Result] = Future()
-                started.put((item, future))
-                _start(context.copy(), produce, item, future)
+                put((item, produce(item), None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer's thread
-            failed: Future[Result] = Future()
-            failed.set_exception(exc)
-            started.put((None, failed))
+            put((None, None, exc))
         else:
-            started.put(_DONE)
+            put(_DONE)
 
     def consume() -> Iterator[tuple[Item, Result]]:
-        while (entry := started.get()) is not _DONE:
-            item, future = entry
-            result = future.result()
-            room.release()
+        while (entry := produced.get()) is not _DONE:
+            item, result, error = entry
+            if error is not None:
+                raise error
             yield item, result
 
-    starter = threading.Thread(target=context.copy().run, args=(start_each,), name="ahead")
-    starter.daemon = True
-    starter.start()
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(work,), name="ahead", daemon=True).start()
     try:
         yield consume()
     finally:
         stop.set()
-
-
-def _start(
-    context: contextvars.Context,
-    produce: Callable[[Item], Result],
-    item: Item,
-    future: Future[Result],
-) -> None:
-    """Produce `item` into `future` on a daemon thread, in `context`."""
-
-    def run() -> None:
-        try:
-            future.set_result(produce(item))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer's thread
-            future.set_exception(exc)
-
-    threading.Thread(target=context.run, args=(run,), name="ahead-item", daemon=True).start()

@@ -182,15 +182,13 @@ def input_batches(
     documents: Iterable[Any], size: int, fetcher: PageFetcher | None
 ) -> Iterator[Iterator[tuple[list[Any], FetchedBatch | None]]]:
     """The inputs batch by batch; with a `fetcher` each batch comes fetched, its hosts mixed
-    (`interleaved_by_host`), the next batches fetched on threads of their own while the flow
-    handles this one: as many as the flow keeps under way, plus the one it waits for. They are
-    fetched at once, so hosts that are free go on while a batch waits for its last pages (the
-    fetcher's manners hold across batches)."""
+    (`interleaved_by_host`), the next batches fetched on a thread of their own while the flow
+    handles this one."""
     if fetcher is None:
         yield ((batch, None) for batch in batched(documents, size))
         return
     batches = batched(interleaved_by_host(documents), size)
-    with produced_ahead(batches, partial(fetch_batch, fetcher), BATCHES_AHEAD + 1) as ahead:
+    with produced_ahead(batches, partial(fetch_batch, fetcher), BATCHES_AHEAD) as ahead:
         yield ahead
 
 
