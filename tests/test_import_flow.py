@@ -150,48 +150,11 @@ def test_export_round_trip_and_exact_duplicates(seeds: Path, db_url: str) -> Non
         assert (record["text"], record["title"]) == (latest["text"], latest["title"])
 
 
-def test_a_batch_is_stored_as_soon_as_it_is_extracted(db_url: str) -> None:
-    """Extracted on the spot (the sequential runner), each batch is stored before the next
-    batch is read: storing does not wait for later batches to be under way."""
-    from prefect import flow
-    from sqlalchemy import create_engine, text
-
-    from config import load_settings
-    from extractors import Document
-    from flows.pipeline import run_pipeline
-
-    settings = load_settings()
-    pipeline = settings.pipeline.model_copy(update={"batch_size": 2, "runner": "sequential"})
-    settings = settings.model_copy(update={"pipeline": pipeline})
-    open_store(db_url).close()
-    counter = create_engine(db_url)
-    stored_when_pulled: list[int] = []
-
-    def documents():
-        for number in range(8):
-            with counter.connect() as connection:
-                stored = connection.execute(text("select count(*) from article_versions"))
-                stored_when_pulled.append(stored.scalar_one())
-            text_of = f"Story {number}\n\n" + f"The ferry number {number} sails at dawn. " * 12
-            yield Document(source=f"story-{number}.txt", kind="text", payload=text_of)
-
-    @flow
-    def importing() -> dict:
-        with open_store(db_url, settings=settings) as store:
-            return run_pipeline("import_files", documents(), settings, store, {})
-
-    counts = importing()
-    counter.dispose()
-
-    assert counts["new"] == 8
-    # documents 0-1 are batch 1, 2-3 batch 2, ...: every earlier batch is stored when a batch
-    # is read
-    assert stored_when_pulled == [0, 0, 2, 2, 4, 4, 6, 6], stored_when_pulled
-
-
-def test_the_input_is_read_batch_by_batch_as_it_is_stored(db_url: str) -> None:
-    """A long import never holds its whole input: the pipeline asks its document iterator for
-    the next documents only as batches are stored (a bounded look-ahead at most)."""
+def _stored_when_each_is_read(
+    db_url: str, count: int, **pipeline: object
+) -> tuple[dict, list[int]]:
+    """Import `count` distinct stories with these `[pipeline]` settings; returns the run's
+    counts and, for each story, how many versions were stored when the pipeline read it."""
     from prefect import flow
     from sqlalchemy import create_engine, text
 
@@ -201,7 +164,7 @@ def test_the_input_is_read_batch_by_batch_as_it_is_stored(db_url: str) -> None:
 
     settings = load_settings()
     settings = settings.model_copy(
-        update={"pipeline": settings.pipeline.model_copy(update={"batch_size": 2})}
+        update={"pipeline": settings.pipeline.model_copy(update=pipeline)}
     )
     open_store(db_url).close()
     counter = create_engine(db_url)
@@ -209,7 +172,7 @@ def test_the_input_is_read_batch_by_batch_as_it_is_stored(db_url: str) -> None:
     words = ("harbour", "council", "bridge", "river", "ferry", "tram", "station", "budget")
 
     def documents():
-        for number in range(40):
+        for number in range(count):
             with counter.connect() as connection:
                 stored = connection.execute(text("select count(*) from article_versions"))
                 stored_when_pulled.append(stored.scalar_one())
@@ -228,7 +191,25 @@ def test_the_input_is_read_batch_by_batch_as_it_is_stored(db_url: str) -> None:
 
     counts = importing()
     counter.dispose()
+    return counts, stored_when_pulled
 
+
+def test_a_batch_is_stored_as_soon_as_it_is_extracted(db_url: str) -> None:
+    """Extracted on the spot (the sequential runner), each batch is stored before the next
+    batch is read: storing does not wait for later batches to be under way."""
+    counts, stored_when_pulled = _stored_when_each_is_read(
+        db_url, 8, batch_size=2, runner="sequential"
+    )
+    assert counts["new"] == 8
+    # stories 0-1 are batch 1, 2-3 batch 2, ...: every earlier batch is stored when a batch
+    # is read
+    assert stored_when_pulled == [0, 0, 2, 2, 4, 4, 6, 6], stored_when_pulled
+
+
+def test_the_input_is_read_batch_by_batch_as_it_is_stored(db_url: str) -> None:
+    """A long import never holds its whole input: the pipeline asks its document iterator for
+    the next documents only as batches are stored (a bounded look-ahead at most)."""
+    counts, stored_when_pulled = _stored_when_each_is_read(db_url, 40, batch_size=2)
     assert counts["new"] == 40
     look_ahead = [pulled - stored for pulled, stored in enumerate(stored_when_pulled)]
     assert max(look_ahead) <= 10, look_ahead
