@@ -136,12 +136,16 @@ class SiteCounts:
             self._prune(session, row)
         return row.pages
 
-    def _site(self, session: Session, site: str) -> FurnitureSite:
-        row = session.scalars(
+    def _find(self, session: Session, site: str) -> FurnitureSite | None:
+        """The row of `site` for this scheme, None before its first page is counted."""
+        return session.scalars(
             select(FurnitureSite).where(
                 FurnitureSite.site == site, FurnitureSite.scheme == self.scheme
             )
         ).first()
+
+    def _site(self, session: Session, site: str) -> FurnitureSite:
+        row = self._find(session, site)
         if row is None:
             row = FurnitureSite(site=site, scheme=self.scheme, pages=0)
             session.add(row)
@@ -199,25 +203,15 @@ class SiteCounts:
 
     def pages(self, session: Session, site: str) -> int:
         """How many articles of `site` the counts cover."""
-        return (
-            session.scalar(
-                select(FurnitureSite.pages).where(
-                    FurnitureSite.site == site, FurnitureSite.scheme == self.scheme
-                )
-            )
-            or 0
-        )
+        row = self._find(session, site)
+        return row.pages if row is not None else 0
 
     def counts(self, session: Session, site: str, shingles: np.ndarray) -> np.ndarray:
         """About how many articles of `site` hold each of `shingles` (same shape; 0 for a
         shingle without a row)."""
-        site_id = session.scalar(
-            select(FurnitureSite.id).where(
-                FurnitureSite.site == site, FurnitureSite.scheme == self.scheme
-            )
-        )
+        row = self._find(session, site)
         wanted = np.unique(shingles)
-        found = {} if site_id is None else self._rows(session, site_id, wanted)
+        found = {} if row is None else self._rows(session, row.id, wanted)
         lookup = np.array([found.get(h, 0) for h in wanted.tolist()], dtype=np.int64)
         return lookup[np.searchsorted(wanted, shingles)]
 
