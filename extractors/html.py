@@ -160,9 +160,7 @@ def page_standfirst(paragraphs: list[str], lines: list[str], descriptions: set[s
     before the first extracted sentence paragraph (a headline in the text does not count); a
     standfirst the text already holds is not added twice."""
     extracted = {normalized(p) for p in paragraphs}
-    anchors = {
-        normalized(p) for p in paragraphs if len(p) >= _MIN_ANCHOR_CHARS and ends_sentence(p)
-    }
+    anchors = {normalized(p) for p in paragraphs if is_sentence_paragraph(p, _MIN_ANCHOR_CHARS)}
     for line in lines:
         key = normalized(line)
         if key in anchors:

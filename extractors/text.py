@@ -384,14 +384,11 @@ def _bridge_back(scores: list[float], start: int, end: int, rules: RuleSet) -> i
     last = _nearest_text_line(scores, range(start - 1, max(-1, start - 1 - gap), -1))
     if last is None:
         return start
-    running, best, best_start = 0.0, 0.0, start
-    for n in range(last, -1, -1):
-        if scores[n] == _BOUNDARY:
-            break
-        running += scores[n]
-        if running > best:
-            best, best_start = running, n
-    return best_start if best >= rules.setting("text", "bridge_back_share") * core else start
+    taken = _best_gain((scores[n] for n in range(last, -1, -1)), debt=float("inf"))
+    best_start = last + 1 - taken
+    best = sum(scores[best_start : last + 1])
+    share = rules.setting("text", "bridge_back_share")
+    return best_start if taken and best >= share * core else start
 
 
 def _edge_score(line: str, rules: RuleSet, labels: frozenset[str], *, wrapped: bool) -> float:
