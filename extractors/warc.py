@@ -67,6 +67,7 @@ _TRUNCATED = "record is truncated: fewer bytes than its Content-Length"
 # skippable non-HTTP response such as a `dns:` record.
 _NO_HTTP_MESSAGE = "response record holds no HTTP message for an http(s) URL (damaged)"
 DAMAGE = (_TRUNCATED, _NO_HTTP_MESSAGE)
+_CORRUPT = "corrupt or truncated WARC record"
 
 
 def _skip_reason(record: ArcWarcRecord) -> str | None:
@@ -144,13 +145,16 @@ def _next_boundary(handle: BinaryIO, start: int, gzipped: bool) -> int | None:
 def _records(
     handle: BinaryIO, shown: str, max_bytes: int, skipped: Counter, gzipped: bool
 ) -> Iterator[Document | RecordFailure]:
-    """The file's records from the start; after a corrupt stretch, from the next boundary
-    (one failure for the whole stretch, however many false starts it takes to get past it)."""
+    """The file's records from the start; after a damaged record, from the next boundary after
+    that record's start (one failure for the whole stretch, however many false starts it takes
+    to get past it). Where the reader stands after a damaged record says nothing: the rest of
+    a cut gzip member inflates the next member's bytes as its own, so reading on from there
+    could run past good records."""
     offset, in_damage = 0, False
     while True:
         handle.seek(offset)
         iterator = ArchiveIterator(handle, check_digests=False)
-        last = offset
+        last, ran_out = offset, False
         try:
             for record in iterator:
                 skip = _skip_reason(record)
@@ -166,20 +170,21 @@ def _records(
                     yield doc
                 elif reason.startswith("warc_skipped_"):
                     skipped[reason] += 1
+                elif reason in DAMAGE:
+                    break
                 else:
-                    # Damage is reported once per damaged stretch, however it shows.
-                    damaged = reason in DAMAGE
-                    if not (damaged and in_damage):
-                        yield f"{shown}@{last}", reason
-                    in_damage = damaged
-            error = "record runs past the next one"  # a damaged record swallowed others
+                    in_damage = False
+                    yield f"{shown}@{last}", reason
+            else:
+                # The end, unless a damaged record swallowed the ones after it.
+                ran_out, reason = True, f"{_CORRUPT} (record runs past the next one)"
         except Exception as exc:  # noqa: BLE001 - a corrupt record is recorded, reading resumes
-            error = type(exc).__name__
+            reason = f"{_CORRUPT} ({type(exc).__name__})"
         resume = _next_boundary(handle, last + 1, gzipped)
-        if resume is None and error.startswith("record runs"):
+        if resume is None and ran_out:
             return
         if not in_damage:
-            yield f"{shown}@{last}", f"corrupt or truncated WARC record ({error})"
+            yield f"{shown}@{last}", reason
         in_damage = True
         if resume is None:
             return

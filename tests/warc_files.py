@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import uuid
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -30,8 +33,10 @@ def record_bytes(
     status: str = "200 OK",
     date: str = "2026-03-01T10:00:00Z",
     gzip: bool = True,
+    record_id: str | None = None,
 ) -> bytes:
-    """One WARC record (one gzip member when `gzip`), as bytes."""
+    """One WARC record (one gzip member when `gzip`), as bytes; a random WARC-Record-ID unless
+    `record_id` is given."""
     out = BytesIO()
     writer = WARCWriter(out, gzip=gzip)
     http = None
@@ -41,9 +46,11 @@ def record_bytes(
     elif kind == "request":
         http = StatusAndHeaders("GET / HTTP/1.1", [("Host", "example.org")], is_http_request=True)
     warc_headers = {"WARC-Date": date}
+    if record_id:
+        warc_headers["WARC-Record-ID"] = record_id
     if kind == "revisit":
         record = writer.create_revisit_record(
-            url, digest="sha1:AAAA", refers_to_uri=url, refers_to_date=date, http_headers=http
+            url, "sha1:AAAA", url, date, http_headers=http, warc_headers_dict=warc_headers
         )
     else:
         record = writer.create_warc_record(
@@ -57,26 +64,38 @@ def page(url: str, title: str, body: str = PARAGRAPH, **kwargs: object) -> bytes
     return record_bytes("response", url, article_html(title, body).encode("utf-8"), **kwargs)
 
 
-def write_mixed_warc(path: Path, gzip: bool = True) -> Path:
+def record_ids(seed: int) -> Iterator[str]:
+    """WARC-Record-IDs that follow from `seed`, so a written file's bytes do too."""
+    draws = random.Random(seed)
+    while True:
+        yield f"<urn:uuid:{uuid.UUID(int=draws.getrandbits(128), version=4)}>"
+
+
+def write_mixed_warc(path: Path, gzip: bool = True, seed: int = 0) -> Path:
     """Two pages, a request, a revisit, a metadata record, a PDF, a truncated record, a cp1251
     page whose charset is only in the HTTP header, then one more page. Compressed, the truncated
     record is in the middle; uncompressed it is last (a short record without gzip framing
-    would run on into the next one up to its Content-Length)."""
+    would run on into the next one up to its Content-Length). Every byte follows from `seed`."""
+    ids = record_ids(seed)
     cp1251 = article_html("Паромы", CP1251_SENTENCE).encode("cp1251")
-    truncated = page("https://example.org/broken", "Broken", gzip=gzip)
+    truncated = page("https://example.org/broken", "Broken", gzip=gzip, record_id=next(ids))
     parts = [
-        page("https://example.org/news/one?utm_source=x", "One", gzip=gzip),
-        record_bytes("request", "https://example.org/news/one", b"", gzip=gzip),
-        record_bytes("revisit", "https://example.org/news/one", b"", gzip=gzip),
+        page("https://example.org/news/one?utm_source=x", "One", gzip=gzip, record_id=next(ids)),
+        record_bytes("request", "https://example.org/news/one", b"", gzip=gzip,
+                     record_id=next(ids)),
+        record_bytes("revisit", "https://example.org/news/one", b"", gzip=gzip,
+                     record_id=next(ids)),
         record_bytes("metadata", "https://example.org/news/one", b"fetchTimeMs: 12", gzip=gzip,
-                     content_type=None),
-        page("https://example.org/news/two", "Two", PARAGRAPH.replace("ferry", "bus"), gzip=gzip),
+                     content_type=None, record_id=next(ids)),
+        page("https://example.org/news/two", "Two", PARAGRAPH.replace("ferry", "bus"), gzip=gzip,
+             record_id=next(ids)),
         record_bytes("response", "https://example.org/report.pdf", b"%PDF-1.4 binary",
-                     content_type="application/pdf", gzip=gzip),
+                     content_type="application/pdf", gzip=gzip, record_id=next(ids)),
         record_bytes("response", "https://example.ru/paromy", cp1251,
-                     content_type="text/html; charset=windows-1251", gzip=gzip),
+                     content_type="text/html; charset=windows-1251", gzip=gzip,
+                     record_id=next(ids)),
         page("https://example.org/news/three", "Three", PARAGRAPH.replace("ferry", "train"),
-             gzip=gzip, date="2026-03-02T08:30:00Z"),
+             gzip=gzip, date="2026-03-02T08:30:00Z", record_id=next(ids)),
     ]  # fmt: skip
     parts.insert(6 if gzip else len(parts), truncated[: len(truncated) // 2])
     path.write_bytes(b"".join(parts))
