@@ -87,19 +87,18 @@ class LocalServer:
                 time.sleep(0.1)
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def listening_socket(port: int = 0) -> socket.socket:
+    """A socket listening on 127.0.0.1:`port` (0: a free port), held from now on, so the
+    server it is handed to cannot lose its port to another process; OSError when taken."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT, never a listener
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _die_with_parent() -> None:
@@ -113,17 +112,18 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _server_command(port: int) -> list[str]:
-    return [
-        sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on",
-    ]  # fmt: skip
+def _server_command(listening: socket.socket) -> list[str]:
+    return [sys.executable, "-m", "newscorpus.prefect_server", str(listening.fileno())]
 
 
-def _server_environment(full: bool) -> dict[str, str]:
+def _server_environment(port: int, full: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    if full:
-        env.update(PREFECT_UI_ENABLED="true", PREFECT_SERVER_API_HOST="127.0.0.1")
+    if full:  # the UI calls the API at the server's host and port
+        env.update(
+            PREFECT_UI_ENABLED="true",
+            PREFECT_SERVER_API_HOST="127.0.0.1",
+            PREFECT_SERVER_API_PORT=str(port),
+        )
     else:  # a bare API: no UI, no services, like Prefect's own temporary server
         env.update(PREFECT_UI_ENABLED="false", PREFECT__SERVER_EPHEMERAL="1")
         # Block types are for the UI (a full server registers them); checking whether they
@@ -164,25 +164,29 @@ def _flush_to_api() -> None:
 
 
 @contextmanager
-def local_server(port: int | None = None, full: bool = False) -> Iterator[LocalServer]:
-    """A Prefect server in a child process on 127.0.0.1:`port` (a free port by default), its
-    state under PREFECT_HOME and its output in PREFECT_HOME/server.log; `full` adds the UI and
-    the services (scheduler). PREFECT_API_URL points at it until the block ends. The block is
-    entered as soon as the child starts, so the caller's own start-up overlaps the server's:
-    call `wait_until_ready` before the first request."""
+def local_server(
+    listening: socket.socket | None = None, full: bool = False
+) -> Iterator[LocalServer]:
+    """A Prefect server in a child process serving on `listening` (a free 127.0.0.1 port by
+    default), its state under PREFECT_HOME and its output in PREFECT_HOME/server.log; `full`
+    adds the UI and the services (scheduler). PREFECT_API_URL points at it until the block
+    ends. The block is entered as soon as the child starts, so the caller's own start-up
+    overlaps the server's: call `wait_until_ready` before the first request."""
     home = Path(os.environ["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
+    listening = listening or listening_socket()
+    port = listening.getsockname()[1]
     log = home / "server.log"
     # Its own session: Ctrl-C in the terminal reaches newscorpus only, which then finishes
     # reporting its run to this server before stopping it.
-    with log.open("wb") as out:
+    with listening, log.open("wb") as out:
         process = subprocess.Popen(
-            _server_command(port),
-            env=_server_environment(full),
+            _server_command(listening),
+            env=_server_environment(port, full),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
+            pass_fds=[listening.fileno()],
             start_new_session=True,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads run yet
         )
@@ -251,10 +255,13 @@ def configured_api_url() -> str | None:
 @contextmanager
 def _started_server(full: bool) -> Iterator[LocalServer]:
     """A local server for this command; `full` (serve) prefers port 4200 for its UI."""
-    port = None
+    listening = None
     if full:
-        port = UI_PORT if port_is_free(UI_PORT) else free_port()
-        if port != UI_PORT:
+        try:
+            listening = listening_socket(UI_PORT)
+        except OSError:
+            listening = listening_socket()
+            port = listening.getsockname()[1]
             print(f"newscorpus: port {UI_PORT} is taken; the Prefect UI uses port {port}")
-    with local_server(port, full=full) as server:
+    with local_server(listening, full=full) as server:
         yield server

@@ -99,12 +99,29 @@ def test_serve_prints_where_its_prefect_ui_is(served):
     assert (line.group(2) == "4200") != taken
 
 
+def listening_addresses(pid: int) -> set[str]:
+    """The local addresses (hex, as /proc/net/tcp spells them) of the sockets `pid` listens on."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd)
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    found = set()
+    for table in ("tcp", "tcp6"):
+        for row in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                found.add(fields[1].rsplit(":", 1)[0])
+    return found
+
+
 def test_the_local_server_listens_on_loopback_only(served):
     (server,) = [
-        pid for pid in served.children if "uvicorn" in Path(f"/proc/{pid}/cmdline").read_text()
+        pid
+        for pid in served.children
+        if "newscorpus.prefect_server" in Path(f"/proc/{pid}/cmdline").read_text()
     ]
-    cmdline = Path(f"/proc/{server}/cmdline").read_text().split("\0")
-    assert cmdline[cmdline.index("--host") + 1] == "127.0.0.1"
+    assert listening_addresses(server) == {"0100007F"}  # 127.0.0.1 and nothing else
 
 
 def test_scheduled_runs_store_the_feeds_articles(served):
