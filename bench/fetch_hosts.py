@@ -10,12 +10,11 @@ fetcher alone, on batches of the pipeline's size. URLs go in round-robin over th
 The servers record when each request arrived, so the run also reports the shortest gap
 between two requests to one host and the most requests one host had in flight at once.
 
-Uses only what `main` has too, so the same script measures a `main` checkout: run it from
-that checkout with its own virtualenv.
+To measure an older checkout, run that checkout's own copy of this script with its code
+first on the path (`PYTHONPATH=<checkout> .venv/bin/python <checkout>/bench/fetch_hosts.py`).
 
     .venv/bin/python bench/fetch_hosts.py [--hosts 40] [--pages 15] [--latency 0.15] \
         [--order interleaved|grouped] [--fetch-only]
-    cd ../main && .venv/bin/python ../fetch-concurrency/bench/fetch_hosts.py
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ from corpus.store import open_store  # noqa: E402
 from fetching.pages import open_page_fetcher  # noqa: E402
 from fetching.targets import FetchTarget  # noqa: E402
 from flows.ingest_urls import ingest_urls  # noqa: E402
+from flows.pipeline import FETCHES_STARTED_AHEAD  # noqa: E402
 
 
 class Host:
@@ -117,7 +117,8 @@ def serve(address: str, number: int, latency: float) -> tuple[ThreadingHTTPServe
 
 
 def fetch_only(urls: list[str], database: str) -> tuple[float, dict[str, int]]:
-    """The page fetcher alone on batches of the pipeline's size: seconds and counts."""
+    """The page fetcher alone on batches of the pipeline's size, started ahead as the flow
+    starts them: seconds and counts."""
     settings = load_settings()
     size = settings.pipeline.batch_size
     with (
@@ -125,10 +126,10 @@ def fetch_only(urls: list[str], database: str) -> tuple[float, dict[str, int]]:
         open_page_fetcher(settings.fetch, store.engine) as fetcher,
     ):
         start = time.perf_counter()
-        batches = [
-            fetcher.fetch_batch([FetchTarget(url) for url in urls[n : n + size]])
-            for n in range(0, len(urls), size)
-        ]
+        targets = ([FetchTarget(url) for url in urls[n : n + size]]
+                   for n in range(0, len(urls), size))  # fmt: skip
+        started = fetcher.started_ahead(targets, FETCHES_STARTED_AHEAD)
+        batches = [fetcher.finish(batch) for batch in started]
         elapsed = time.perf_counter() - start
     return elapsed, {key: sum(b.counts()[key] for b in batches) for key in batches[0].counts()}
 

@@ -36,7 +36,7 @@ from config import FetchSettings
 from corpus.fetch_state import Validators
 from fetching.body import ACCEPT_ENCODING, BodyError, read_body
 from fetching.politeness import HostThrottle
-from fetching.robots import RobotsCache
+from fetching.robots import RobotsCache, robots_url
 from fetching.safety import AllowList, FetchRefused, Resolver, check_url, resolve_host
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
@@ -237,6 +237,23 @@ class Fetcher:
             return self._with_retries(url, accept, validators or Validators())
         except FetchRefused as exc:
             raise FetchError(str(exc)) from exc
+
+    def unread_robots(self, url: str) -> str | None:
+        """The robots.txt that fetching `url` would read first (None: robots.txt is not obeyed,
+        is read already, or `url` is too malformed to have one)."""
+        if not self.config.obey_robots:
+            return None
+        try:
+            site = robots_url(url)
+        except ValueError:
+            return None  # fetching the URL itself says what is wrong with it
+        return None if self.robots.known(url) else site
+
+    def read_robots(self, url: str) -> None:
+        """Read (and cache) the robots.txt of `url`'s site now, so that fetching the site's
+        pages need not; a site whose rules cannot be read is refused when its pages are."""
+        if self.config.obey_robots:
+            self.robots.rules(url)
 
     def _obey_robots(self, url: str) -> None:
         refusal = self.robots.refusal(url)

@@ -5,6 +5,8 @@ is counted as "not modified" and goes no further. Anything that goes wrong becom
 InputFailure at stage `fetch` with the reason, so one bad URL never stops a batch.
 A batch's pages are fetched many hosts at once (fetching/parallel.py), each host still with
 its interval and request slots, and come back in input order whatever order they finished in.
+The next batches can be started while one is awaited (`started_ahead`): their pages go only
+where this batch leaves a host idle, so this batch comes no later and no host waits for it.
 A permanent failure (a 4xx but 408/429) is also remembered as handled, so a feed entry that
 is gone for good is not fetched again at every poll and its feed can be polled conditionally.
 Validators (and feed entries) are remembered only after the store step, for pages that made
@@ -13,7 +15,9 @@ it into the corpus, so a failed store is retried in full next time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -25,7 +29,7 @@ from corpus.fetch_state import FetchMemory
 from extractors import Document, FailureStage, InputFailure
 from extractors.article import DocumentKind
 from fetching.http import PAGE_TYPES, Fetcher, FetchError, FetchResponse, Validators
-from fetching.parallel import run_by_host
+from fetching.parallel import HostScheduler, results
 from fetching.polling import FeedPoll, poll_feeds, remember_feeds
 from fetching.sitemap_polling import DateWindow, SitemapPoll, poll_sitemaps, remember_sitemaps
 from fetching.targets import FetchTarget
@@ -82,17 +86,31 @@ def to_document(target: FetchTarget, response: FetchResponse) -> Document:
     )
 
 
+@dataclass
+class StartedBatch:
+    """A batch whose fetching is under way: its inputs and a future for each FetchTarget."""
+
+    inputs: list[FetchTarget | InputFailure]
+    futures: list[Future[FetchResponse | FetchError]]
+
+
 class PageFetcher:
     """Fetches batches of targets through one Fetcher, with fetch state from the corpus."""
 
     def __init__(self, fetcher: Fetcher, memory: FetchMemory) -> None:
         self.fetcher = fetcher
         self.memory = memory
+        config = fetcher.config
+        self.scheduler = HostScheduler(
+            config.concurrent_fetches, config.concurrent_fetches_per_host, fetcher.throttle.ready_in
+        )
+        self._robots_asked: set[str] = set()
 
     def __enter__(self) -> PageFetcher:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.scheduler.close()
         self.fetcher.close()
 
     def poll(self, feeds: list[str]) -> FeedPoll:
@@ -116,12 +134,47 @@ class PageFetcher:
         """Fetch every target, many hosts at once (`concurrent_fetches`, each host with its
         manners); InputFailures (e.g. from feed polling) pass through. The batch is the same
         as fetching one target after the other: everything stays in input order."""
+        return self.finish(self.start(inputs))
+
+    def started_ahead(
+        self, batches: Iterable[list[FetchTarget | InputFailure]], ahead: int
+    ) -> Iterator[StartedBatch]:
+        """Each batch started, handed out once the `ahead` batches after it are started too,
+        so their pages can be fetched while the caller awaits this one (`finish`)."""
+        started: deque[StartedBatch] = deque()
+        for batch in batches:
+            started.append(self.start(batch))
+            if len(started) > ahead:
+                yield started.popleft()
+        yield from started
+
+    def start(self, inputs: Iterable[FetchTarget | InputFailure]) -> StartedBatch:
+        """Submit the batch's targets, each fetched conditionally on its known validators;
+        a site's robots.txt is read first, as a request of its own, so that no worker waits
+        out the site's interval between robots.txt and its first page."""
         inputs = list(inputs)
         targets = [item for item in inputs if isinstance(item, FetchTarget)]
         known = self.memory.validators(target.key for target in targets)
-        fetched = iter(self._fetch_all(targets, known))
-        batch = FetchedBatch(targets=targets)
-        for item in inputs:
+        self.scheduler.submit(self._robots_jobs(targets))
+        pages = [(target.host, partial(self._fetch_one, target, known)) for target in targets]
+        return StartedBatch(inputs, self.scheduler.submit(pages))
+
+    def _robots_jobs(self, targets: list[FetchTarget]) -> list[tuple[str, Callable[[], None]]]:
+        """A job reading robots.txt for each site of `targets` not read or asked for yet."""
+        jobs: list[tuple[str, Callable[[], None]]] = []
+        for target in targets:
+            url = request_url(target.url)
+            site = self.fetcher.unread_robots(url)
+            if site and site not in self._robots_asked:
+                self._robots_asked.add(site)
+                jobs.append((target.host, partial(self.fetcher.read_robots, url)))
+        return jobs
+
+    def finish(self, started: StartedBatch) -> FetchedBatch:
+        """The started batch once all its targets are fetched, in input order."""
+        fetched = iter(results(started.futures))
+        batch = FetchedBatch(targets=[i for i in started.inputs if isinstance(i, FetchTarget)])
+        for item in started.inputs:
             if isinstance(item, InputFailure):
                 batch.items.append(item)
                 continue
@@ -136,19 +189,6 @@ class PageFetcher:
                 batch.validators[item.key] = outcome.validators
                 batch.items.append(to_document(item, outcome))
         return batch
-
-    def _fetch_all(
-        self, targets: list[FetchTarget], known: dict[str, Validators]
-    ) -> list[FetchResponse | FetchError]:
-        """Each target's response or fetch error, in order."""
-        config = self.fetcher.config
-        jobs = [(target.host, partial(self._fetch_one, target, known)) for target in targets]
-        return run_by_host(
-            jobs,
-            config.concurrent_fetches,
-            config.concurrent_fetches_per_host,
-            self.fetcher.throttle.ready_in,
-        )
 
     def _fetch_one(
         self, target: FetchTarget, known: dict[str, Validators]

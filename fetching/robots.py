@@ -42,6 +42,11 @@ class RobotsCache:
         self._loading: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
+    def known(self, url: str) -> bool:
+        """True when the rules of `url`'s site are read (or could not be)."""
+        with self._lock:
+            return robots_url(url) in self._sites
+
     def rules(self, url: str) -> RobotsRules:
         site = robots_url(url)
         with self._lock:

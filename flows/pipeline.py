@@ -33,12 +33,15 @@ from extractors import (
     extract_many,
 )
 from extractors.parallel import ExtractionPool
-from fetching.pages import FetchedBatch, PageFetcher
+from fetching.pages import FetchedBatch, PageFetcher, StartedBatch
 from fetching.targets import FetchTarget, interleaved_by_host
 from flows import progress
 from flows.ahead import produced_ahead
 from flows.runners import BATCHES_AHEAD, PendingResults, batch_extraction
 
+# Batches whose fetching starts while the one before is still fetched: they use hosts that
+# batch leaves idle.
+FETCHES_STARTED_AHEAD = 2
 # Every count is reported, even as 0 in a run that had nothing to do.
 FETCH_COUNTS = (*FetchedBatch().counts(), "fetch_failed")
 
@@ -50,9 +53,10 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 @task(name="fetch-batch", cache_policy=NO_CACHE)
-def fetch_batch(fetcher: PageFetcher, targets: list[FetchTarget | InputFailure]) -> FetchedBatch:
-    """Fetch a batch of URLs into documents; fetch failures stay in place with their reason."""
-    return fetcher.fetch_batch(targets)
+def fetch_batch(fetcher: PageFetcher, started: StartedBatch) -> FetchedBatch:
+    """A started batch of URLs fetched into documents; fetch failures stay in place with their
+    reason."""
+    return fetcher.finish(started)
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
@@ -165,8 +169,7 @@ def run_pipeline(
             input_batches(documents, settings.pipeline.batch_size, fetcher) as batches,
         ):
             pending: deque[PendingBatch] = deque()
-            for number, (batch, fetched) in enumerate(batches, 1):
-                inputs = fetched.items if fetched else batch
+            for number, (inputs, fetched) in enumerate(batches, 1):
                 originals = archive_batch(archive, inputs) if archive else None
                 pending.append(PendingBatch(number, fetched, originals, extract(inputs)))
                 while len(pending) > BATCHES_AHEAD or (pending and pending[0].extraction.done()):
@@ -183,13 +186,14 @@ def input_batches(
 ) -> Iterator[Iterator[tuple[list[Any], FetchedBatch | None]]]:
     """The inputs batch by batch; with a `fetcher` each batch comes fetched, its hosts mixed
     (`interleaved_by_host`), the next batches fetched on a thread of their own while the flow
-    handles this one."""
+    handles this one, and started while the one before is still being fetched."""
     if fetcher is None:
         yield ((batch, None) for batch in batched(documents, size))
         return
     batches = batched(interleaved_by_host(documents), size)
-    with produced_ahead(batches, partial(fetch_batch, fetcher), BATCHES_AHEAD) as ahead:
-        yield ahead
+    started = fetcher.started_ahead(batches, FETCHES_STARTED_AHEAD)
+    with produced_ahead(started, partial(fetch_batch, fetcher), BATCHES_AHEAD) as ahead:
+        yield ((fetched.items, fetched) for _started, fetched in ahead)
 
 
 @dataclass

@@ -78,20 +78,22 @@ class Host:
                 with host.overall.lock:
                     host.arrivals.append(time.monotonic())
                     host.paths.append(self.path if self.path != "/robots.txt" else "/r")
+                # In flight until the reply is written, not while it is: once it is out, the
+                # client's next request may arrive before this thread leaves the count.
                 with host.overall.one(), host.in_flight.one():
                     if self.path == "/hang":
                         readable, _, _ = select.select([self.connection], [], [], 60)
                         host.gave_up = time.monotonic() if readable else None
                         return
                     time.sleep(host.latency if self.path != "/robots.txt" else 0.0)
-                    body = article_html(self.path, self.path.strip("/").replace("/", " "))
-                    status = 404 if self.path in ("/robots.txt", "/missing") else 200
-                    self.send_response(status)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.send_header("ETag", f'"{self.path}"')
-                    self.end_headers()
-                    self.wfile.write(body)
+                body = article_html(self.path, self.path.strip("/").replace("/", " "))
+                status = 404 if self.path in ("/robots.txt", "/missing") else 200
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("ETag", f'"{self.path}"')
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
@@ -217,3 +219,38 @@ def _outcome(item: Document | InputFailure) -> tuple[object, ...]:
     if isinstance(item, InputFailure):
         return ("failure", item.source, item.reason)
     return ("document", item.source, item.url, item.payload)
+
+
+def test_a_batch_started_ahead_uses_only_the_hosts_the_batch_before_leaves_idle(hosts, tmp_path):
+    """Batch 1 asks host A three times and host B once; batch 2, started at the same time,
+    asks B twice and A once. B goes on with batch 2 while A still serves batch 1, and A takes
+    batch 2's page only after all of batch 1's: each host's pages go in batch order."""
+    a, b = hosts[:2]
+    first = [a.url("/1/a1"), a.url("/1/a2"), a.url("/1/a3"), b.url("/1/b1")]
+    second = [b.url("/2/b2"), b.url("/2/b3"), a.url("/2/a4")]
+    config = settings(min_host_interval_seconds=1.0, concurrent_fetches=4)
+    with (
+        open_store(f"sqlite:///{tmp_path / 'corpus'}.db") as store,
+        open_page_fetcher(config, store.engine) as fetcher,
+    ):
+        started = fetcher.started_ahead([list(map(FetchTarget, first)),
+                                         list(map(FetchTarget, second))], ahead=1)  # fmt: skip
+        batches = [fetcher.finish(batch) for batch in started]
+    assert [[item.source for item in batch.items] for batch in batches] == [first, second]
+    assert all(isinstance(item, Document) for batch in batches for item in batch.items)
+    assert [p for p in a.paths if p != "/r"] == ["/1/a1", "/1/a2", "/1/a3", "/2/a4"]
+    assert [p for p in b.paths if p != "/r"] == ["/1/b1", "/2/b2", "/2/b3"]
+    arrived = {p: at for h in (a, b) for at, p in zip(h.arrivals, h.paths, strict=True)}
+    assert arrived["/2/b2"] < arrived["/1/a3"]  # B did not wait for the end of batch 1
+
+
+def test_no_worker_waits_out_a_sites_interval_after_its_robots_txt(hosts, tmp_path):
+    """One worker, three new sites a second apart per request: each site's robots.txt is a
+    job of its own, so the worker reads all three while the sites' intervals run, then
+    fetches the pages, instead of robots.txt, a second's wait and a page, site by site."""
+    config = settings(min_host_interval_seconds=1.0, concurrent_fetches=1)
+    batch = fetch(config, [host.url("/story/1") for host in hosts[:3]], tmp_path)
+    assert batch.counts()["fetched"] == 3
+    arrivals = sorted((at, path) for host in hosts[:3] for at, path in zip(
+        host.arrivals, host.paths, strict=True))  # fmt: skip
+    assert [path for _at, path in arrivals] == ["/r"] * 3 + ["/story/1"] * 3
