@@ -148,7 +148,7 @@ class FetchSettings(Section):
     backoff_max_seconds: float = Field(60.0, ge=0)
     retry_after_max_seconds: float = Field(120.0, ge=0)
     min_host_interval_seconds: float = Field(1.0, ge=0)
-    concurrent_fetches: int = Field(16, ge=1)
+    concurrent_fetches: int = Field(32, ge=1)
     concurrent_fetches_per_host: int = Field(1, ge=1)
     max_crawl_delay_seconds: float = Field(30.0, ge=0)
     user_agent: NonEmpty = "newscorpus/0.1 (+https://example.invalid/newscorpus)"
