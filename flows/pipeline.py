@@ -170,8 +170,9 @@ def run_pipeline(
         ):
             pending: deque[PendingBatch] = deque()
             for number, (inputs, fetched) in enumerate(batches, 1):
+                extraction = extract(inputs)  # on the workers while this process archives
                 originals = archive_batch(archive, inputs) if archive else None
-                pending.append(PendingBatch(number, fetched, originals, extract(inputs)))
+                pending.append(PendingBatch(number, fetched, originals, extraction))
                 while len(pending) > BATCHES_AHEAD or (pending and pending[0].extraction.done()):
                     store_next(pending)
             while pending:
