@@ -90,7 +90,7 @@ def _run_flow(
 
         try:
             api.wait_until_ready()
-            with terminal_logs(stderr, args.verbose):
+            with terminal_logs(stderr, args.verbose), api.flow_settings():
                 counts = flow(**parameters)
         except (RunCancelled, KeyboardInterrupt) as exc:
             print(f"newscorpus: {exc or 'interrupted'}", file=sys.stderr)

@@ -214,6 +214,20 @@ class PrefectApi:
     ui_url: str | None
     wait_until_ready: Callable[[], None]
 
+    @contextmanager
+    def flow_settings(self) -> Iterator[None]:
+        """Settings for running a flow here: on a command's own local server, without flow
+        run heartbeats. They tell a lasting server that a run still lives; this one ends with
+        the command, and the engine waits up to a second for the heartbeat thread at the end
+        of every run."""
+        if self.ui_url is None:
+            yield
+            return
+        from prefect.settings import temporary_settings
+
+        with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+            yield
+
 
 @contextmanager
 def prefect_api(full: bool = False) -> Iterator[PrefectApi]:
