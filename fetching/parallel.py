@@ -75,8 +75,15 @@ class HostScheduler:
         """Start jobs as hosts come ready and workers free; sleep until the next may start,
         or until a job is submitted or finishes."""
         with self._changed:
-            while not self._closed:
-                self._changed.wait(self._dispatch())
+            try:
+                while not self._closed:
+                    self._changed.wait(self._dispatch())
+            except BaseException as exc:  # noqa: BLE001 - whoever waits gets it, never a hang
+                self._closed = True
+                for waiting in self._waiting.values():
+                    for _order, _job, future in waiting:
+                        future.set_exception(exc)
+                self._waiting.clear()
 
     def _dispatch(self) -> float | None:
         """Start the jobs that may start now (holding the lock); the seconds until the next
@@ -92,11 +99,16 @@ class HostScheduler:
             _order, job, future = self._waiting[host].popleft()
             if not self._waiting[host]:
                 del self._waiting[host]
+            thread = threading.Thread(
+                target=self._run, args=(host, job, future), name=f"fetch-{host}", daemon=True
+            )
+            try:
+                thread.start()
+            except RuntimeError as exc:  # no thread to run it on
+                future.set_exception(exc)
+                raise
             self._busy[host] += 1
             self._running += 1
-            threading.Thread(
-                target=self._run, args=(host, job, future), name=f"fetch-{host}", daemon=True
-            ).start()
         return None
 
     def _run(self, host: str, job: Callable[[], Any], future: Future[Any]) -> None:
