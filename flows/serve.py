@@ -14,7 +14,11 @@ from prefect.client.schemas.filters import (
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import (
+    ConcurrencyLimitConfig,
+    ConcurrencyLimitStrategy,
+    StateType,
+)
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from prefect.states import Cancelled
@@ -30,7 +34,9 @@ ON_DEMAND = "on-demand"
 def feed_deployments(
     settings: Settings, database_url: str | None = None, config_path: str | None = None
 ) -> list[RunnerDeployment]:
-    """A deployment `ingest_feeds/<group>` on the group's cron for each group with feeds."""
+    """A deployment `ingest_feeds/<group>` on the group's cron for each group with feeds. A
+    group polls once at a time: a poll that comes due while the last one still runs is
+    cancelled (it would find what that one is storing), never run beside it."""
     deployments = []
     for group in settings.feeds.groups:
         if not group.feeds and not group.sitemaps:
@@ -49,6 +55,9 @@ def feed_deployments(
                 description=f"Poll the {len(group.feeds)} feed(s) and {len(group.sitemaps)} "
                 f"sitemap(s) of group {group.name!r}.",
                 tags=["newscorpus", "feeds"],
+                concurrency_limit=ConcurrencyLimitConfig(
+                    limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+                ),
             )
         )
     return deployments

@@ -53,6 +53,9 @@ def test_deployments_are_built_for_groups_with_feeds(tmp_path):
     assert world.schedules[0].schedule.cron == "*/30 * * * *"
     assert deployments[1].schedules[0].schedule.timezone == "Europe/Paris"
     assert deployments[2].parameters["sitemaps"] == ["https://news.example/news-sitemap.xml"]
+    # A poll that comes due while the group's last one still runs is cancelled, not run beside it.
+    assert {(d.concurrency_limit, d.concurrency_options.collision_strategy.value)
+            for d in deployments} == {(1, "CANCEL_NEW")}  # fmt: skip
 
 
 def test_without_feed_groups_there_are_no_scheduled_deployments():
