@@ -64,11 +64,8 @@ class HostScheduler:
     def close(self) -> None:
         """Cancel every job not started yet; jobs under way end on their own."""
         with self._changed:
-            self._closed = True
-            for waiting in self._waiting.values():
-                for _order, _job, future in waiting:
-                    future.cancel()
-            self._waiting.clear()
+            for future in self._close():
+                future.cancel()
             self._changed.notify()
 
     def _dispatch_until_closed(self) -> None:
@@ -79,11 +76,15 @@ class HostScheduler:
                 while not self._closed:
                     self._changed.wait(self._dispatch())
             except BaseException as exc:  # noqa: BLE001 - whoever waits gets it, never a hang
-                self._closed = True
-                for waiting in self._waiting.values():
-                    for _order, _job, future in waiting:
-                        future.set_exception(exc)
-                self._waiting.clear()
+                for future in self._close():
+                    future.set_exception(exc)
+
+    def _close(self) -> list[Future[Any]]:
+        """Take no more jobs (holding the lock); the futures of those not started yet."""
+        self._closed = True
+        futures = [future for waiting in self._waiting.values() for _o, _j, future in waiting]
+        self._waiting.clear()
+        return futures
 
     def _dispatch(self) -> float | None:
         """Start the jobs that may start now (holding the lock); the seconds until the next
