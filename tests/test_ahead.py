@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -37,6 +38,22 @@ def test_the_producer_stays_at_most_ahead_items_before_the_consumer() -> None:
         assert len(produced) <= 4
         rest = list(results)
     assert [n for n, _ in rest] == list(range(1, 10))
+
+
+def test_an_error_of_the_items_themselves_reaches_the_consumer_after_the_items_before() -> None:
+    def items() -> Iterator[int]:  # the flow's items start batches: that can fail too
+        yield 0
+        yield 1
+        raise ValueError("unreadable input")
+
+    seen = []
+    with (
+        produced_ahead(items(), lambda n: n, ahead=2) as results,
+        pytest.raises(ValueError, match="unreadable input"),
+    ):
+        for n, _ in results:
+            seen.append(n)
+    assert seen == [0, 1]
 
 
 def test_the_producers_error_reaches_the_consumer_at_its_item() -> None:
